@@ -1,0 +1,78 @@
+# coapsec - top-level commands. See `make help`.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+PREFIX     ?= /usr/local
+SECONDS    ?= 60
+JOBS       ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all build deps demo test test-unit test-asan test-fuzz bench fuzz install help clean format
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: deps build
+	@bash scripts/demo.sh $(BUILD)/coapsec
+
+# The whole suite: normal build (unit, end-to-end, interop), then the unit and
+# scenario tests again under ASan+UBSan, then a short libFuzzer smoke run.
+test: deps build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) test-asan
+	$(MAKE) test-fuzz
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
+
+test-asan:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOAPSEC_SANITIZE=ON -DCMAKE_C_COMPILER=clang
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|e2e'
+
+test-fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOAPSEC_FUZZ=ON -DCMAKE_C_COMPILER=clang
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS) -L fuzz
+
+# Long fuzzing: each harness for SECONDS, growing fuzz/corpus/<harness>/.
+fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOAPSEC_FUZZ=ON -DCMAKE_C_COMPILER=clang
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@for h in $(FUZZ_BUILD)/fuzz/fuzz_*; do \
+	  [ -x "$$h" ] || continue; n=$$(basename $$h); \
+	  bash scripts/fuzz-run.sh $$h fuzz/corpus/$$n $(SECONDS) keep || exit 1; done
+
+bench: deps build
+	@bash bench/run.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+help:
+	@echo "coapsec make targets:"
+	@echo "  make            build into $(BUILD)/ (the tool is $(BUILD)/coapsec)"
+	@echo "  make demo       install missing packages, build, run server+client in every available mode"
+	@echo "  make test       install missing packages, build, run the whole suite (unit, e2e, interop),"
+	@echo "                  then unit+e2e under ASan+UBSan, then a libFuzzer smoke run"
+	@echo "  make test-unit  only the unit tests"
+	@echo "  make fuzz       run each fuzz harness for SECONDS (default 60), growing fuzz/corpus/"
+	@echo "  make bench      benchmarks (see docs/PERFORMANCE.md)"
+	@echo "  make install    install into PREFIX (default /usr/local); DESTDIR honoured"
+	@echo "  make format     clang-format every source file"
+	@echo "  make clean      remove build directories"
