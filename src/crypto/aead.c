@@ -1,0 +1,190 @@
+/*
+ * aead.c - AES-CCM (RFC 3610, RFC 6655 CCM_8) on libcrypto's EVP interface.
+ *
+ * The DTLS record layer seals and opens every record here, so the steady
+ * state allocates nothing: each thread keeps one EVP_CIPHER_CTX per AES key
+ * size, created on first use and re-keyed on every call. A pthread key
+ * destructor frees a thread's contexts when the thread exits.
+ */
+#include "crypto/crypto.h"
+#include "coapsec/common.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+enum { CS_CCM_NKEYSIZES = 3 }; /* AES-128, -192, -256 */
+
+struct cs_ccm_tls {
+    EVP_CIPHER_CTX *ctx[CS_CCM_NKEYSIZES];
+};
+
+static _Thread_local struct cs_ccm_tls *tl_ccm;
+static pthread_key_t ccm_key;
+static pthread_once_t ccm_once = PTHREAD_ONCE_INIT;
+static int ccm_key_ok;
+
+static void ccm_tls_free(void *p) {
+    struct cs_ccm_tls *t = p;
+    if (t == NULL)
+        return;
+    for (int i = 0; i < CS_CCM_NKEYSIZES; i++)
+        EVP_CIPHER_CTX_free(t->ctx[i]);
+    OPENSSL_free(t);
+}
+
+static void ccm_key_init(void) {
+    ccm_key_ok = pthread_key_create(&ccm_key, ccm_tls_free) == 0;
+}
+
+static int keysize_index(size_t keylen) {
+    switch (keylen) {
+    case 16:
+        return 0;
+    case 24:
+        return 1;
+    case 32:
+        return 2;
+    default:
+        return -1;
+    }
+}
+
+/* The calling thread's context for this key size, bound to the AES-CCM
+ * cipher once; NULL when libcrypto cannot provide it. */
+static EVP_CIPHER_CTX *ccm_ctx(int idx) {
+    static const char *const names[CS_CCM_NKEYSIZES] = {"AES-128-CCM", "AES-192-CCM",
+                                                        "AES-256-CCM"};
+    if (tl_ccm == NULL) {
+        pthread_once(&ccm_once, ccm_key_init);
+        if (!ccm_key_ok)
+            return NULL;
+        tl_ccm = OPENSSL_zalloc(sizeof(*tl_ccm));
+        if (tl_ccm == NULL)
+            return NULL;
+        if (pthread_setspecific(ccm_key, tl_ccm) != 0) {
+            OPENSSL_free(tl_ccm);
+            tl_ccm = NULL;
+            return NULL;
+        }
+    }
+    if (tl_ccm->ctx[idx] == NULL) {
+        EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, names[idx], NULL);
+        EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+        int ok = c != NULL && ctx != NULL && EVP_CipherInit_ex(ctx, c, NULL, NULL, NULL, 1) == 1;
+        EVP_CIPHER_free(c); /* the context holds its own reference */
+        if (!ok) {
+            EVP_CIPHER_CTX_free(ctx);
+            return NULL;
+        }
+        tl_ccm->ctx[idx] = ctx;
+    }
+    return tl_ccm->ctx[idx];
+}
+
+/* The checks shared by seal and open; returns the key-size index or < 0. */
+static int ccm_check(size_t keylen, size_t noncelen, size_t taglen, size_t datalen) {
+    int idx = keysize_index(keylen);
+    if (idx < 0 || noncelen < 7 || noncelen > 13 || taglen < 4 || taglen > 16 || (taglen & 1))
+        return -1;
+    /* L = 15 - noncelen bytes encode the message length (RFC 3610 §2.1). */
+    size_t lbytes = 15 - noncelen;
+    if (lbytes < sizeof(size_t) && (datalen >> (8 * lbytes)) != 0)
+        return -1;
+    if (datalen > INT32_MAX)
+        return -1;
+    return idx;
+}
+
+/* Sets tag length (and, for open, the expected tag), nonce length, key,
+ * nonce, the message length and the AAD. */
+static int ccm_start(EVP_CIPHER_CTX *ctx, int enc, const uint8_t *key, const uint8_t *nonce,
+                     size_t noncelen, size_t taglen, const uint8_t *tag, const uint8_t *aad,
+                     size_t aadlen, size_t msglen) {
+    int outl;
+    if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, NULL, enc) != 1)
+        return 0;
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)noncelen, NULL) != 1)
+        return 0;
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)taglen, (void *)tag) != 1)
+        return 0;
+    if (EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
+        return 0;
+    if (EVP_CipherUpdate(ctx, NULL, &outl, NULL, (int)msglen) != 1)
+        return 0;
+    if (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aadlen) != 1)
+        return 0;
+    return 1;
+}
+
+int cs_ccm_seal_generic(const uint8_t *key, size_t keylen, const uint8_t *nonce, size_t noncelen,
+                        size_t taglen, const uint8_t *aad, size_t aadlen, const uint8_t *pt,
+                        size_t ptlen, uint8_t *out) {
+    int idx = ccm_check(keylen, noncelen, taglen, ptlen);
+    if (idx < 0 || key == NULL || nonce == NULL || out == NULL || (aadlen > 0 && aad == NULL) ||
+        (ptlen > 0 && pt == NULL) || aadlen > INT32_MAX)
+        return COAPSEC_ERR_INVAL;
+    EVP_CIPHER_CTX *ctx = ccm_ctx(idx);
+    if (ctx == NULL)
+        return COAPSEC_ERR_CRYPTO;
+    int outl = 0;
+    /* An empty message still has to pass through Update so that the
+     * CBC-MAC is finished; give libcrypto a valid pointer either way. */
+    static const uint8_t empty[1];
+    if (!ccm_start(ctx, 1, key, nonce, noncelen, taglen, NULL, aad, aadlen, ptlen) ||
+        EVP_CipherUpdate(ctx, out, &outl, ptlen > 0 ? pt : empty, (int)ptlen) != 1 ||
+        (size_t)outl != ptlen ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)taglen, out + ptlen) != 1) {
+        OPENSSL_cleanse(out, ptlen + taglen);
+        ERR_clear_error();
+        return COAPSEC_ERR_CRYPTO;
+    }
+    return 0;
+}
+
+int cs_ccm_open_generic(const uint8_t *key, size_t keylen, const uint8_t *nonce, size_t noncelen,
+                        size_t taglen, const uint8_t *aad, size_t aadlen, const uint8_t *ct,
+                        size_t ctlen, uint8_t *out) {
+    if (ct == NULL || ctlen < taglen)
+        return COAPSEC_ERR_DECRYPT;
+    size_t ptlen = ctlen - taglen;
+    int idx = ccm_check(keylen, noncelen, taglen, ptlen);
+    if (idx < 0 || key == NULL || nonce == NULL || (ptlen > 0 && out == NULL) ||
+        (aadlen > 0 && aad == NULL) || aadlen > INT32_MAX)
+        return COAPSEC_ERR_INVAL;
+    EVP_CIPHER_CTX *ctx = ccm_ctx(idx);
+    if (ctx == NULL)
+        return COAPSEC_ERR_CRYPTO;
+    /* Copy the tag first: out may alias ct. */
+    uint8_t tag[16];
+    memcpy(tag, ct + ptlen, taglen);
+    static uint8_t sink[1]; /* output pointer for an empty message */
+    int outl = 0;
+    int ok = ccm_start(ctx, 0, key, nonce, noncelen, taglen, tag, aad, aadlen, ptlen) &&
+             EVP_CipherUpdate(ctx, ptlen > 0 ? out : sink, &outl, ptlen > 0 ? ct : tag,
+                              (int)ptlen) == 1 &&
+             (size_t)outl == ptlen;
+    OPENSSL_cleanse(tag, sizeof(tag));
+    if (!ok) {
+        ERR_clear_error();
+        if (ptlen > 0)
+            OPENSSL_cleanse(out, ptlen);
+        return COAPSEC_ERR_DECRYPT;
+    }
+    return 0;
+}
+
+int cs_ccm8_seal(const uint8_t key[16], const uint8_t nonce[12], const uint8_t *aad, size_t aadlen,
+                 const uint8_t *pt, size_t ptlen, uint8_t *out) {
+    return cs_ccm_seal_generic(key, CS_AES128_KEY_LEN, nonce, CS_CCM_NONCE_LEN, CS_CCM8_TAG_LEN,
+                               aad, aadlen, pt, ptlen, out);
+}
+
+int cs_ccm8_open(const uint8_t key[16], const uint8_t nonce[12], const uint8_t *aad, size_t aadlen,
+                 const uint8_t *ct, size_t ctlen, uint8_t *out) {
+    return cs_ccm_open_generic(key, CS_AES128_KEY_LEN, nonce, CS_CCM_NONCE_LEN, CS_CCM8_TAG_LEN,
+                               aad, aadlen, ct, ctlen, out);
+}

@@ -1,0 +1,122 @@
+/*
+ * hash.c - SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) on libcrypto.
+ *
+ * The incremental SHA-256 keeps OpenSSL's SHA256_CTX as plain bytes inside
+ * cs_sha256_ctx, so a transcript hash can be forked by copying the struct
+ * and needs no freeing. SHA256_Init/Update/Final are deprecated in OpenSSL
+ * 3.0 but remain the only allocation-free, copyable interface; this file
+ * alone uses them. HMAC keeps one EVP_MAC_CTX per thread, re-keyed per call.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "crypto/crypto.h"
+#include "coapsec/common.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <openssl/sha.h>
+
+static_assert(sizeof(SHA256_CTX) <= sizeof(cs_sha256_ctx), "cs_sha256_ctx too small");
+static_assert(_Alignof(SHA256_CTX) <= _Alignof(cs_sha256_ctx), "cs_sha256_ctx misaligned");
+
+void cs_sha256(const void *data, size_t len, uint8_t out[32]) {
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, data, len);
+    SHA256_Final(out, &c);
+    OPENSSL_cleanse(&c, sizeof(c));
+}
+
+void cs_sha256_init(cs_sha256_ctx *c) {
+    memset(c, 0, sizeof(*c));
+    SHA256_Init((SHA256_CTX *)(void *)c->opaque);
+}
+
+void cs_sha256_update(cs_sha256_ctx *c, const void *data, size_t len) {
+    if (len > 0)
+        SHA256_Update((SHA256_CTX *)(void *)c->opaque, data, len);
+}
+
+void cs_sha256_final(const cs_sha256_ctx *c, uint8_t out[32]) {
+    SHA256_CTX copy;
+    memcpy(&copy, c->opaque, sizeof(copy));
+    SHA256_Final(out, &copy);
+    OPENSSL_cleanse(&copy, sizeof(copy));
+}
+
+/* --- HMAC-SHA256 ---------------------------------------------------------- */
+
+static _Thread_local EVP_MAC_CTX *tl_hmac;
+static pthread_key_t hmac_key;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+static int hmac_key_ok;
+
+static void hmac_tls_free(void *p) {
+    EVP_MAC_CTX_free(p);
+}
+
+static void hmac_key_init(void) {
+    hmac_key_ok = pthread_key_create(&hmac_key, hmac_tls_free) == 0;
+}
+
+/* The calling thread's HMAC context, bound to SHA-256 once. */
+static EVP_MAC_CTX *hmac_ctx(void) {
+    if (tl_hmac != NULL)
+        return tl_hmac;
+    pthread_once(&hmac_once, hmac_key_init);
+    if (!hmac_key_ok)
+        return NULL;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context holds its own reference */
+    if (ctx == NULL)
+        return NULL;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (EVP_MAC_CTX_set_params(ctx, params) != 1 || pthread_setspecific(hmac_key, ctx) != 0) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    tl_hmac = ctx;
+    return ctx;
+}
+
+/* Last resort when the per-thread context cannot be had: one-shot HMAC(). */
+static void hmac_oneshot(const uint8_t *key, size_t keylen, const void *data, size_t len,
+                         uint8_t out[32]) {
+    static const uint8_t nokey[1];
+    unsigned int outl = 0;
+    if (HMAC(EVP_sha256(), keylen > 0 ? key : nokey, (int)keylen, data, len, out, &outl) == NULL ||
+        outl != 32) {
+        /* Never hand out a predictable MAC: fill with randomness that no
+         * peer can match. */
+        ERR_clear_error();
+        if (cs_random(out, 32) != 0)
+            memset(out, 0xA5, 32);
+    }
+}
+
+void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len,
+                    uint8_t out[32]) {
+    static const uint8_t nokey[1];
+    EVP_MAC_CTX *ctx = keylen <= INT32_MAX ? hmac_ctx() : NULL;
+    size_t outl = 0;
+    /* A zero-length key is legal HMAC; EVP_MAC_init treats a NULL key as
+     * "keep the previous key", so always pass a pointer. */
+    if (ctx == NULL || EVP_MAC_init(ctx, keylen > 0 ? key : nokey, keylen, NULL) != 1 ||
+        (len > 0 && EVP_MAC_update(ctx, data, len) != 1) ||
+        EVP_MAC_final(ctx, out, &outl, 32) != 1 || outl != 32) {
+        ERR_clear_error();
+        hmac_oneshot(key, keylen, data, len, out);
+    }
+}

@@ -1,0 +1,164 @@
+/*
+ * test_ecdsa.c - src/crypto/ecdsa.c: ECDSA P-256/SHA-256 verification of
+ * the RFC 6979 §A.2.5 signatures ("sample", "test") with the published
+ * key, sign/verify round trips (RFC 8422 §5.4), and rejection of tampered
+ * messages, signatures and non-DER encodings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "coapsec/common.h"
+#include "crypto/crypto.h"
+
+static size_t unhex(const char *s, uint8_t *out, size_t cap) {
+    size_t n = 0;
+    int hi = -1;
+    for (; *s; s++) {
+        int v;
+        if (*s >= '0' && *s <= '9')
+            v = *s - '0';
+        else if (*s >= 'a' && *s <= 'f')
+            v = *s - 'a' + 10;
+        else if (*s >= 'A' && *s <= 'F')
+            v = *s - 'A' + 10;
+        else
+            continue;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            assert_true(n < cap);
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    assert_int_equal(hi, -1);
+    return n;
+}
+
+static const char PRIV[] = "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721";
+static const char PUB[] = "0460FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6"
+                          "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299";
+/* RFC 6979 §A.2.5 (r, s) as DER ECDSA-Sig-Value (RFC 3279 §2.2.3): INTEGERs
+ * with a 00 pad where the top bit is set. */
+static const char SIG_SAMPLE[] =
+    "3046"
+    "022100EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716"
+    "022100F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8";
+static const char SIG_TEST[] =
+    "3045"
+    "022100F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367"
+    "0220019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083";
+
+/* RFC 6979 §A.2.5: the key's public point and both SHA-256 signatures. */
+static void test_ecdsa_rfc6979_vectors(void **state) {
+    (void)state;
+    uint8_t priv[32], pub[65], got[65], sig[80], sig2[80];
+    unhex(PRIV, priv, 32);
+    unhex(PUB, pub, 65);
+    cs_p256_key *k = NULL;
+    assert_int_equal(cs_p256_key_from_priv(&k, priv), 0);
+    assert_int_equal(cs_p256_key_public(k, got), 0);
+    assert_memory_equal(got, pub, 65);
+    cs_p256_key_free(k);
+    size_t n = unhex(SIG_SAMPLE, sig, sizeof(sig));
+    size_t n2 = unhex(SIG_TEST, sig2, sizeof(sig2));
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, sig, n), 0);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"test", 4, sig2, n2), 0);
+    /* crossed over: each signature fails on the other message */
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"test", 4, sig, n),
+                     COAPSEC_ERR_AUTH);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, sig2, n2),
+                     COAPSEC_ERR_AUTH);
+    /* through the precomputed-hash entry */
+    uint8_t h[32];
+    cs_sha256("sample", 6, h);
+    assert_int_equal(cs_ecdsa_p256_verify_hash(pub, h, sig, n), 0);
+}
+
+/* Any flipped bit in the signature, a changed message, another key, a
+ * truncated or padded signature, or a non-minimal DER length fails. */
+static void test_ecdsa_tamper(void **state) {
+    (void)state;
+    uint8_t pub[65], sig[80], bad[81];
+    unhex(PUB, pub, 65);
+    size_t n = unhex(SIG_SAMPLE, sig, sizeof(sig));
+    for (size_t i = 0; i < n; i++) {
+        memcpy(bad, sig, n);
+        bad[i] ^= 0x01;
+        assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, bad, n),
+                         COAPSEC_ERR_AUTH);
+    }
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"samplf", 6, sig, n),
+                     COAPSEC_ERR_AUTH);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 5, sig, n),
+                     COAPSEC_ERR_AUTH);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, sig, n - 1),
+                     COAPSEC_ERR_AUTH);
+    memcpy(bad, sig, n);
+    bad[n] = 0x00; /* trailing garbage */
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, bad, n + 1),
+                     COAPSEC_ERR_AUTH);
+    /* BER long-form length 0x81 0x46 instead of 0x46 */
+    bad[0] = 0x30;
+    bad[1] = 0x81;
+    memcpy(bad + 2, sig + 1, n - 1);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, bad, n + 1),
+                     COAPSEC_ERR_AUTH);
+    /* the public point of another key, and an invalid point */
+    uint8_t other[65], priv[32];
+    assert_int_equal(cs_ecdh_p256_keygen(priv, other), 0);
+    assert_int_equal(cs_ecdsa_p256_verify(other, (const uint8_t *)"sample", 6, sig, n),
+                     COAPSEC_ERR_AUTH);
+    pub[64] ^= 1;
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, sig, n),
+                     COAPSEC_ERR_AUTH);
+}
+
+/* RFC 8422 §5.4: a fresh signature verifies with the signer's point and
+ * fits CS_ECDSA_SIG_MAX; two signatures of one message differ (random k). */
+static void test_ecdsa_round_trip(void **state) {
+    (void)state;
+    cs_p256_key *k = NULL;
+    uint8_t pub[65], sig[CS_ECDSA_SIG_MAX], sig2[CS_ECDSA_SIG_MAX];
+    static const uint8_t msg[] = "client_random||server_random||params";
+    assert_int_equal(cs_p256_key_generate(&k), 0);
+    assert_int_equal(cs_p256_key_public(k, pub), 0);
+    size_t n = sizeof(sig), n2 = sizeof(sig2);
+    assert_int_equal(cs_ecdsa_p256_sign(k, msg, sizeof(msg), sig, &n), 0);
+    assert_in_range(n, 8, CS_ECDSA_SIG_MAX);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, msg, sizeof(msg), sig, n), 0);
+    assert_int_equal(cs_ecdsa_p256_sign(k, msg, sizeof(msg), sig2, &n2), 0);
+    assert_false(n == n2 && memcmp(sig, sig2, n) == 0);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, msg, sizeof(msg), sig2, n2), 0);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, msg, sizeof(msg) - 1, sig, n), COAPSEC_ERR_AUTH);
+    /* hash entry points agree with the message ones */
+    uint8_t h[32];
+    cs_sha256(msg, sizeof(msg), h);
+    n2 = sizeof(sig2);
+    assert_int_equal(cs_ecdsa_p256_sign_hash(k, h, sig2, &n2), 0);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, msg, sizeof(msg), sig2, n2), 0);
+    /* too small an output buffer */
+    size_t tiny = 8;
+    assert_int_equal(cs_ecdsa_p256_sign(k, msg, sizeof(msg), sig, &tiny), COAPSEC_ERR_NOBUF);
+    cs_p256_key_free(k);
+    /* a P-384 key cannot sign for the P-256 profile */
+    assert_int_equal(cs_ec_key_generate(&k, CS_CURVE_P384), 0);
+    n = sizeof(sig);
+    assert_int_equal(cs_ecdsa_p256_sign(k, msg, sizeof(msg), sig, &n), COAPSEC_ERR_UNSUPPORTED);
+    assert_int_equal(cs_p256_key_public(k, pub), COAPSEC_ERR_UNSUPPORTED);
+    cs_p256_key_free(k);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ecdsa_rfc6979_vectors),
+        cmocka_unit_test(test_ecdsa_tamper),
+        cmocka_unit_test(test_ecdsa_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
