@@ -133,7 +133,14 @@ typedef struct coapsec_msg {
  */
 int coapsec_msg_decode(coapsec_msg *m, const uint8_t *buf, size_t len);
 
-/** Encode m into buf. Returns the number of bytes written or a negative error. */
+/**
+ * Encode m into buf. Returns the number of bytes written, COAPSEC_ERR_NOBUF if
+ * cap is too small, or COAPSEC_ERR_INVAL for an invalid message: m->opts must
+ * be sorted by number (coapsec_msg_add_opt keeps them so), tkl <= 8, type <= 3,
+ * and an Empty message (code 0.00) must have no token, options or payload.
+ * Options use the shortest delta/length forms; the payload marker is written
+ * only when payload_len > 0.
+ */
 int coapsec_msg_encode(const coapsec_msg *m, uint8_t *buf, size_t cap);
 
 /** Add an option, keeping the options sorted (stable for repeats). val is not copied. */
@@ -194,15 +201,29 @@ typedef struct coapsec_uri {
     char buf[COAPSEC_URI_BUF];
 } coapsec_uri;
 
-/** Parse an absolute coap/coaps URI (§6.4). Returns 0 or COAPSEC_ERR_URI. */
+/**
+ * Parse an absolute coap/coaps URI (§6.4). Returns 0, COAPSEC_ERR_URI, or
+ * COAPSEC_ERR_INVAL for NULL arguments. Host, path segments and query items
+ * are percent-decoded; dot segments are removed (RFC 3986 §5.2.4); "" and "/"
+ * give no segment, a trailing "/" an empty last one. Each segment/query item
+ * is also NUL-terminated in buf (but may itself contain NUL bytes from %00).
+ * The pointers point into u: do not copy a coapsec_uri by value.
+ */
 int coapsec_uri_parse(coapsec_uri *u, const char *text);
 /**
  * Add the URI's Uri-Host (only if not an IP literal), Uri-Port (only when
  * with_port and not the default), Uri-Path and Uri-Query options to m.
- * Option values point into u and scratch (>= 2 bytes).
+ * Option values point into u and scratch (>= 2 bytes). Returns 0, or
+ * COAPSEC_ERR_NOMEM (and adds nothing) when they would not all fit in m.
  */
 int coapsec_uri_to_opts(const coapsec_uri *u, coapsec_msg *m, int with_port, uint8_t scratch[2]);
-/** Compose a URI from m's Uri-* options (§6.5), percent-encoding as needed. */
+/**
+ * Compose a NUL-terminated URI from m's Uri-* options (§6.5), percent-encoding
+ * as needed. host (an IP address as text, IPv6 without brackets) and port are
+ * the request's destination, used when m has no Uri-Host / Uri-Port. Returns
+ * the length written (without the NUL), COAPSEC_ERR_NOBUF, or
+ * COAPSEC_ERR_INVAL (no host at all, a Uri-Port above 65535, cap == 0).
+ */
 int coapsec_uri_compose(const coapsec_msg *m, int secure, const char *host, uint16_t port,
                         char *out, size_t cap);
 

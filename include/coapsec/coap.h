@@ -1,0 +1,349 @@
+/*
+ * coapsec/coap.h - the sans-I/O CoAP engine: message layer (RFC 7252 §4:
+ * CON/NON/ACK/RST, retransmission, deduplication), requests and responses
+ * (§5: piggybacked and separate responses, token matching), a fixed table of
+ * server resources and the built-in /.well-known/core (RFC 6690).
+ *
+ * The engine never touches a socket, a clock or the heap:
+ *  - datagrams go out through callbacks.send, come in with coapsec_coap_recv();
+ *  - time comes in as the last argument (coapsec_tstamp, ms); the caller asks
+ *    coapsec_coap_expiry() when to call coapsec_coap_handle_expiry();
+ *  - randomness (tokens, first MID, ACK timeout jitter) comes from
+ *    callbacks.random;
+ *  - every pool is a compile-time-sized array inside coapsec_coap_ctx, which
+ *    the caller owns. The context is large (several hundred KiB with the
+ *    default sizes): put it in static storage or on the heap, not the stack.
+ *
+ * Peers are coapsec_peer_id {slot, gen}. The caller gives the engine one
+ * coapsec_coap_peer per slot. State bound to one generation of a slot never
+ * matches a message of another generation (TS-0008: same session and epoch).
+ *
+ * Callbacks (response, resource handlers, send, log) may call
+ * coapsec_coap_request(), coapsec_coap_cancel() and coapsec_coap_respond();
+ * they must not call coapsec_coap_recv(), coapsec_coap_handle_expiry() or
+ * the peer open/close functions.
+ */
+#ifndef COAPSEC_COAP_H
+#define COAPSEC_COAP_H
+
+#include "coapsec/common.h"
+#include "coapsec/msg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- compile-time sizes --------------------------------------------------- */
+
+#ifndef COAPSEC_COAP_MAX_EXCHANGES
+#define COAPSEC_COAP_MAX_EXCHANGES 64 /* client requests + deferred/separate responses */
+#endif
+#ifndef COAPSEC_COAP_DEDUP
+#define COAPSEC_COAP_DEDUP 256 /* remembered incoming CON/NON message IDs */
+#endif
+#ifndef COAPSEC_COAP_MAX_RESOURCES
+#define COAPSEC_COAP_MAX_RESOURCES 64
+#endif
+#ifndef COAPSEC_COAP_MAX_PATH
+#define COAPSEC_COAP_MAX_PATH 256 /* joined Uri-Path, including the NUL */
+#endif
+/* Hash table sizes (powers of two). */
+#define COAPSEC_COAP_XHASH 128 /* >= 2 * COAPSEC_COAP_MAX_EXCHANGES */
+#define COAPSEC_COAP_DHASH 512 /* >= 2 * COAPSEC_COAP_DEDUP */
+
+/* ---- parameters (§4.8) ----------------------------------------------------- */
+
+typedef struct coapsec_coap_params {
+    uint32_t ack_timeout_ms;      /* ACK_TIMEOUT, default 2000 */
+    uint32_t ack_random_factor_m; /* ACK_RANDOM_FACTOR x 1000, default 1500 */
+    uint32_t max_retransmit;      /* MAX_RETRANSMIT, default 4 */
+    uint32_t nstart;              /* NSTART, default 1 */
+    uint32_t max_latency_ms;      /* MAX_LATENCY, default 100000 */
+    uint32_t processing_delay_ms; /* PROCESSING_DELAY, default = ack_timeout_ms */
+    uint32_t non_timeout_ms;      /* how long a NON request waits; 0 = NON_LIFETIME */
+    uint32_t token_len;           /* length of engine-chosen tokens, 0..8, default 8 */
+} coapsec_coap_params;
+
+/** Fill p with the RFC 7252 §4.8 defaults. */
+void coapsec_coap_params_default(coapsec_coap_params *p);
+
+/* ---- callbacks -------------------------------------------------------------- */
+
+enum coapsec_log_level {
+    COAPSEC_LOG_ERROR = 0,
+    COAPSEC_LOG_WARN = 1,
+    COAPSEC_LOG_INFO = 2,
+    COAPSEC_LOG_DEBUG = 3
+};
+
+typedef struct coapsec_coap_callbacks {
+    /** Send one datagram to peer. Return 0 or a negative error (counted, not fatal:
+     *  retransmission covers a lost CON). Required. */
+    int (*send)(void *user, coapsec_peer_id peer, const uint8_t *dgram, size_t len);
+    /** Fill buf with len random bytes. Required. */
+    void (*random)(void *user, void *buf, size_t len);
+    /** Optional diagnostics. */
+    void (*log)(void *user, int level, const char *msg);
+    /** Optional: extra links for /.well-known/core, written to buf as RFC 6690
+     *  link-values separated by ',' (no leading comma). Return the length written
+     *  (0 = none) or a negative error. */
+    int (*well_known_links)(void *user, coapsec_peer_id peer, char *buf, size_t cap);
+} coapsec_coap_callbacks;
+
+/* ---- per-peer state (caller-allocated array, indexed by slot) -------------- */
+
+typedef struct coapsec_coap_peer {
+    uint32_t gen;      /* generation currently open */
+    uint8_t in_use;    /* 1 between peer_open and peer_close */
+    uint16_t next_mid; /* next message ID to use (§4.4) */
+    uint32_t inflight; /* outstanding interactions (§4.7) */
+    int16_t qhead;     /* FIFO of requests waiting for NSTART (exchange index, -1 = none) */
+    int16_t qtail;
+} coapsec_coap_peer;
+
+/* ---- client side -------------------------------------------------------------- */
+
+/**
+ * Outcome of a client request. status 0: resp is the response (piggybacked in
+ * an ACK, or separate CON/NON), valid only during the call. Otherwise status is
+ * COAPSEC_ERR_TIMEOUT, COAPSEC_ERR_RESET, COAPSEC_ERR_CLOSED or
+ * COAPSEC_ERR_BADOPT (response carried an unrecognised critical option) and
+ * resp is NULL.
+ */
+typedef void (*coapsec_response_cb)(void *user, int status, const coapsec_msg *resp,
+                                    coapsec_peer_id peer);
+
+/* ---- server side ---------------------------------------------------------------- */
+
+/** What a resource handler sees of a request (named _req: coapsec_coap_request is the
+ *  client function). */
+typedef struct coapsec_coap_request {
+    coapsec_peer_id peer;
+    const coapsec_msg *msg; /* the decoded request (valid during the handler only) */
+    const char *path;       /* Uri-Path segments joined by '/', no leading '/', NUL-terminated */
+    size_t path_len;
+} coapsec_coap_req;
+
+struct coapsec_coap_ctx;
+
+/**
+ * Response builder handed to a handler. msg.code is preset (2.05 for GET,
+ * 2.04 for POST/PUT and the others, 2.02 for DELETE); the handler sets code,
+ * options and payload in msg (type, MID and token are set by the engine).
+ * Option values and the payload must stay valid until the handler returns:
+ * use scratch (or the coapsec_coap_resp_* helpers, which copy into it).
+ * Or the handler calls coapsec_coap_defer() and answers later.
+ */
+typedef struct coapsec_coap_response {
+    coapsec_msg msg;
+    uint8_t scratch[COAPSEC_MAX_PDU];
+    size_t scratch_used;
+    /* private */
+    struct coapsec_coap_ctx *ctx_;
+    int deferred_; /* handle + 1 once deferred */
+} coapsec_coap_response;
+
+typedef void (*coapsec_coap_handler)(void *user, const coapsec_coap_req *req,
+                                     coapsec_coap_response *resp);
+
+/** One resource. path and attrs are caller memory and must outlive the registration. */
+typedef struct coapsec_coap_resource {
+    const char *path; /* "a/b": no leading slash; "" for the root */
+    coapsec_coap_handler handler;
+    void *user;
+    const char *attrs; /* link-format attributes, e.g. "rt=\"time\";ct=0", or NULL */
+    uint32_t methods;  /* allowed methods as bits (1u << code); 0 = all. Others get 4.05 */
+} coapsec_coap_resource;
+
+/* ---- statistics ------------------------------------------------------------------ */
+
+typedef struct coapsec_coap_stats {
+    uint64_t requests_sent;     /* client requests transmitted (first transmission) */
+    uint64_t requests_received; /* requests handed to a handler (or answered by the engine) */
+    uint64_t responses_sent;
+    uint64_t retransmissions;
+    uint64_t timeouts;
+    uint64_t duplicates; /* duplicate CON/NON received */
+    uint64_t rst_sent;
+    uint64_t rst_received;
+    uint64_t rejected; /* malformed / unmatched input dropped */
+    uint64_t send_errors;
+    uint64_t dedup_evictions; /* dedup entries reused before their lifetime ended */
+} coapsec_coap_stats;
+
+/* ---- the context (fields are private; sizes are public so the caller can own it) -- */
+
+typedef struct coapsec_coap_xchg_ {
+    uint8_t state; /* private */
+    uint8_t kind;
+    uint8_t type;
+    uint8_t retries;
+    uint8_t tkl;
+    uint8_t token[COAPSEC_MAX_TOKEN];
+    uint16_t mid;
+    uint16_t seq;
+    uint16_t len;
+    int16_t qnext;
+    int16_t tnext;
+    int16_t mnext;
+    int16_t heap_pos;
+    uint8_t in_thash;
+    uint8_t in_mhash;
+    uint8_t counted; /* counts against the peer's NSTART */
+    coapsec_peer_id peer;
+    uint32_t timeout;
+    coapsec_tstamp expiry;
+    coapsec_tstamp deadline;
+    coapsec_response_cb cb;
+    void *cb_user;
+    uint8_t pdu[COAPSEC_MAX_PDU];
+} coapsec_coap_xchg_;
+
+typedef struct coapsec_coap_dedup_ {
+    coapsec_peer_id peer; /* private */
+    uint16_t mid;
+    uint8_t used;
+    uint8_t type;
+    int16_t next;
+    uint16_t len;
+    coapsec_tstamp expires;
+    uint8_t reply[COAPSEC_MAX_PDU];
+} coapsec_coap_dedup_;
+
+typedef struct coapsec_coap_ctx {
+    coapsec_coap_params params;
+    coapsec_coap_callbacks cb;
+    void *user;
+    coapsec_coap_peer *peers;
+    size_t npeers;
+    coapsec_coap_stats stats; /* readable by the caller */
+    /* private */
+    uint64_t exchange_lifetime, non_lifetime, max_transmit_span, max_transmit_wait;
+    coapsec_coap_xchg_ x[COAPSEC_COAP_MAX_EXCHANGES];
+    int16_t xfree;
+    uint16_t xseq;
+    int16_t thash[COAPSEC_COAP_XHASH];
+    int16_t mhash[COAPSEC_COAP_XHASH];
+    int16_t heap[COAPSEC_COAP_MAX_EXCHANGES];
+    int16_t nheap;
+    coapsec_coap_dedup_ d[COAPSEC_COAP_DEDUP];
+    int16_t dhash[COAPSEC_COAP_DHASH];
+    uint32_t dnext;
+    coapsec_coap_resource res[COAPSEC_COAP_MAX_RESOURCES];
+    size_t nres;
+    coapsec_coap_handler fallback;
+    void *fallback_user;
+    coapsec_coap_response resp;
+    const coapsec_msg *cur_req; /* request being handled (for coapsec_coap_defer) */
+    coapsec_peer_id cur_peer;
+    coapsec_tstamp cur_now;
+    char path[COAPSEC_COAP_MAX_PATH];
+    char links[COAPSEC_MAX_PDU * 2];
+    uint8_t out[COAPSEC_MAX_PDU];
+} coapsec_coap_ctx;
+
+/* ---- API ------------------------------------------------------------------------------ */
+
+/**
+ * Initialise ctx. p == NULL means the RFC defaults. cb is copied; send and
+ * random are required. peers[npeers] is caller memory, indexed by slot, and
+ * must outlive ctx. Returns 0 or COAPSEC_ERR_INVAL.
+ */
+int coapsec_coap_init(coapsec_coap_ctx *ctx, const coapsec_coap_params *p,
+                      const coapsec_coap_callbacks *cb, void *user, coapsec_coap_peer *peers,
+                      size_t npeers);
+
+/** Derived §4.8.2 times in ms, from ctx's params. */
+uint64_t coapsec_coap_exchange_lifetime(const coapsec_coap_ctx *ctx);
+uint64_t coapsec_coap_non_lifetime(const coapsec_coap_ctx *ctx);
+uint64_t coapsec_coap_max_transmit_wait(const coapsec_coap_ctx *ctx);
+uint64_t coapsec_coap_max_transmit_span(const coapsec_coap_ctx *ctx);
+
+/**
+ * Start generation id.gen of slot id.slot. If the slot is open with another
+ * generation, that one is closed first (as coapsec_coap_peer_close()).
+ * Returns 0 or COAPSEC_ERR_INVAL (slot out of range).
+ */
+int coapsec_coap_peer_open(coapsec_coap_ctx *ctx, coapsec_peer_id id);
+
+/**
+ * End generation id.gen of its slot: every client exchange of it (sent or
+ * queued) fails with COAPSEC_ERR_CLOSED, deferred and separate responses and
+ * dedup state are dropped. Returns 0 or COAPSEC_ERR_NOTFOUND (not open).
+ */
+int coapsec_coap_peer_close(coapsec_coap_ctx *ctx, coapsec_peer_id id, coapsec_tstamp now);
+
+/**
+ * Feed one datagram received from peer. Returns 0 when it was processed
+ * (including answered with RST/4.xx or ignored as a duplicate),
+ * COAPSEC_ERR_CLOSED if peer is not open with that generation,
+ * COAPSEC_ERR_FORMAT if it was malformed (a CON is answered with RST, §4.2).
+ */
+int coapsec_coap_recv(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const uint8_t *data, size_t len,
+                      coapsec_tstamp now);
+
+/** When coapsec_coap_handle_expiry() must next be called; COAPSEC_TSTAMP_NONE when idle. */
+coapsec_tstamp coapsec_coap_expiry(const coapsec_coap_ctx *ctx);
+
+/** Run every timer due at or before now (retransmissions, timeouts). */
+void coapsec_coap_handle_expiry(coapsec_coap_ctx *ctx, coapsec_tstamp now);
+
+/**
+ * Send a request. req->type is COAPSEC_CON or COAPSEC_NON and req->code a
+ * method; options and payload are copied (serialised) before returning. The
+ * engine picks the MID, and the token unless req->tkl > 0. Beyond NSTART
+ * outstanding interactions with that peer, the request waits (FIFO) and goes
+ * out when one finishes. cb is called exactly once (not after a cancel).
+ * Returns an exchange handle >= 0, or COAPSEC_ERR_INVAL, COAPSEC_ERR_CLOSED
+ * (peer not open), COAPSEC_ERR_NOMEM (pool full), COAPSEC_ERR_NOBUF (too big).
+ */
+int coapsec_coap_request(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *req,
+                         coapsec_response_cb cb, void *user, coapsec_tstamp now);
+
+/** Forget a client exchange without calling its callback. 0 or COAPSEC_ERR_NOTFOUND. */
+int coapsec_coap_cancel(coapsec_coap_ctx *ctx, int handle, coapsec_tstamp now);
+
+/** Register a resource (struct copied; strings are not). 0, COAPSEC_ERR_NOMEM, or
+ *  COAPSEC_ERR_INVAL (NULL path/handler, or path already registered). */
+int coapsec_coap_add_resource(coapsec_coap_ctx *ctx, const coapsec_coap_resource *r);
+/** Unregister by path. 0 or COAPSEC_ERR_NOTFOUND. */
+int coapsec_coap_remove_resource(coapsec_coap_ctx *ctx, const char *path);
+/** Handler for requests whose path matches no resource (NULL = answer 4.04). */
+void coapsec_coap_set_fallback(coapsec_coap_ctx *ctx, coapsec_coap_handler h, void *user);
+
+/** Copy data into resp->scratch and make it the payload. 0 or COAPSEC_ERR_NOBUF. */
+int coapsec_coap_resp_payload(coapsec_coap_response *resp, const void *data, size_t len);
+/** Copy an option value into resp->scratch and add it. 0 or a negative error. */
+int coapsec_coap_resp_opt(coapsec_coap_response *resp, uint16_t num, const void *val, size_t len);
+/** Add a uint option (shortest encoding, §3.2) via resp->scratch. */
+int coapsec_coap_resp_uint(coapsec_coap_response *resp, uint16_t num, uint32_t v);
+
+/**
+ * From inside a handler: answer later. Returns a handle >= 0 for
+ * coapsec_coap_respond(), or COAPSEC_ERR_NOMEM (then answer now). A CON
+ * request is acknowledged at once with an empty ACK (§5.2.2).
+ */
+int coapsec_coap_defer(coapsec_coap_response *resp);
+
+/**
+ * Send the separate response of a deferred request: a CON (retransmitted
+ * until ACKed) for a CON request, a NON for a NON request; the token is
+ * echoed. opts need not be sorted. Returns 0, COAPSEC_ERR_NOTFOUND (unknown
+ * or expired handle, or the peer generation was closed), COAPSEC_ERR_INVAL,
+ * COAPSEC_ERR_NOBUF.
+ */
+int coapsec_coap_respond(coapsec_coap_ctx *ctx, int handle, uint8_t code, const coapsec_opt *opts,
+                         size_t nopts, const void *payload, size_t len, coapsec_tstamp now);
+
+/**
+ * Write the /.well-known/core document (RFC 6690 link format) into out,
+ * applying an optional query filter "name=value" or "name=prefix*" (§4.1;
+ * NULL = all). Returns the length (not NUL-terminated) or COAPSEC_ERR_NOBUF.
+ */
+int coapsec_coap_well_known(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const char *query,
+                            size_t query_len, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* COAPSEC_COAP_H */
