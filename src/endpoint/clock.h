@@ -1,0 +1,13 @@
+/*
+ * endpoint/clock.h - the endpoint's only clock: CLOCK_MONOTONIC in
+ * milliseconds, read once per loop iteration and passed to the sans-I/O cores
+ * as coapsec_tstamp.
+ */
+#ifndef CS_ENDPOINT_CLOCK_H
+#define CS_ENDPOINT_CLOCK_H
+
+#include "coapsec/common.h"
+
+coapsec_tstamp cs_clock_ms(void);
+
+#endif /* CS_ENDPOINT_CLOCK_H */

@@ -1,0 +1,447 @@
+/*
+ * endpoint/endpoint.c - the endpoint of coapsec/endpoint.h: owns the sockets,
+ * the epoll instance, the peer table (peers.h) and the CoAP engine, and pumps
+ * datagrams and timers between them. Allocation happens in
+ * coapsec_endpoint_new() only.
+ */
+#define _GNU_SOURCE /* recvmmsg() */
+#include "coapsec/endpoint.h"
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "endpoint/clock.h"
+#include "endpoint/peers.h"
+#include "endpoint/udp.h"
+
+#define CS_EP_BATCH      16   /* datagrams per recvmmsg() */
+#define CS_EP_DGRAM_MAX  2048 /* larger datagrams are truncated and dropped */
+#define CS_EP_MAX_ROUNDS 64   /* recvmmsg() rounds per socket per iteration (fairness) */
+
+typedef struct cs_ep_sock {
+    int fd;
+    cs_sockaddr local;
+} cs_ep_sock;
+
+struct coapsec_endpoint {
+    int epfd;
+    cs_ep_sock sock[COAPSEC_ENDPOINT_MAX_BIND];
+    size_t nsock;
+    coapsec_tstamp now; /* the time of the current iteration */
+    cs_peer_table peers;
+    coapsec_coap_peer *coap_peers;
+    coapsec_coap_ctx *coap;
+    coapsec_endpoint_stats stats;
+    void (*log)(void *user, int level, const char *msg);
+    int (*well_known_links)(void *user, coapsec_peer_id peer, char *buf, size_t cap);
+    void *user;
+    /* receive batch */
+    uint8_t (*rbuf)[CS_EP_DGRAM_MAX];
+    struct mmsghdr rmsg[CS_EP_BATCH];
+    struct iovec riov[CS_EP_BATCH];
+    cs_sockaddr raddr[CS_EP_BATCH];
+};
+
+static void ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...) {
+    if (!ep->log)
+        return;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ep->log(ep->user, level, buf);
+}
+
+/* ---- engine callbacks --------------------------------------------------------- */
+
+static int cb_send(void *user, coapsec_peer_id id, const uint8_t *dgram, size_t len) {
+    coapsec_endpoint *ep = user;
+    cs_peer *p = cs_peers_get(&ep->peers, id.slot);
+    if (!p || p->gen != id.gen || p->sock >= ep->nsock)
+        return COAPSEC_ERR_NOTFOUND;
+    ssize_t n;
+    do
+        n = sendto(ep->sock[p->sock].fd, dgram, len, 0, &p->addr.sa, cs_sockaddr_len(&p->addr));
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        ep->stats.send_errors++;
+        return COAPSEC_ERR_IO;
+    }
+    ep->stats.datagrams_out++;
+    return 0;
+}
+
+static void cb_random(void *user, void *buf, size_t len) {
+    (void)user;
+    /* Tokens and MIDs must be unpredictable (RFC 7252 §5.3.1); never go on with weak ones. */
+    if (cs_random(buf, len) != 0)
+        abort();
+}
+
+static void cb_log(void *user, int level, const char *msg) {
+    coapsec_endpoint *ep = user;
+    if (ep->log)
+        ep->log(ep->user, level, msg);
+}
+
+static int cb_links(void *user, coapsec_peer_id peer, char *buf, size_t cap) {
+    coapsec_endpoint *ep = user;
+    return ep->well_known_links ? ep->well_known_links(ep->user, peer, buf, cap) : 0;
+}
+
+/* ---- peers -------------------------------------------------------------------- */
+
+static int peer_busy(void *user, uint32_t slot) {
+    coapsec_endpoint *ep = user;
+    const coapsec_coap_peer *cp = &ep->coap_peers[slot];
+    return cp->in_use && (cp->inflight > 0 || cp->qhead >= 0);
+}
+
+/* Slot for addr, created (possibly reclaiming the LRU idle peer) if new. */
+static uint32_t peer_for(coapsec_endpoint *ep, const cs_sockaddr *addr, uint8_t sock) {
+    uint32_t slot = cs_peers_find(&ep->peers, addr);
+    if (slot != CS_PEER_NONE) {
+        cs_peers_touch(&ep->peers, slot, ep->now);
+        return slot;
+    }
+    slot = cs_peers_add(&ep->peers, addr, sock, ep->now);
+    if (slot == CS_PEER_NONE) {
+        uint32_t victim = cs_peers_victim(&ep->peers, peer_busy, ep);
+        if (victim == CS_PEER_NONE)
+            return CS_PEER_NONE;
+        coapsec_coap_peer_close(ep->coap, cs_peers_id(&ep->peers, victim), ep->now);
+        cs_peers_remove(&ep->peers, victim);
+        ep->stats.peers_reclaimed++;
+        slot = cs_peers_add(&ep->peers, addr, sock, ep->now);
+        if (slot == CS_PEER_NONE)
+            return CS_PEER_NONE;
+    }
+    ep->stats.peers_created++;
+    if (coapsec_coap_peer_open(ep->coap, cs_peers_id(&ep->peers, slot)) != 0) {
+        cs_peers_remove(&ep->peers, slot);
+        return CS_PEER_NONE;
+    }
+    if (ep->log) {
+        char a[80];
+        ep_log(ep, COAPSEC_LOG_DEBUG, "peer %s -> slot %u", cs_sockaddr_str(addr, a, sizeof a),
+               (unsigned)slot);
+    }
+    return slot;
+}
+
+/* ---- creation --------------------------------------------------------------------- */
+
+void coapsec_endpoint_config_default(coapsec_endpoint_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_peers = COAPSEC_ENDPOINT_DEFAULT_PEERS;
+}
+
+static int add_socket(coapsec_endpoint *ep, const char *host, uint16_t port, int family,
+                      int optional) {
+    cs_sockaddr a;
+    int rc = cs_resolve(host, port, family, &a);
+    if (rc != 0)
+        return optional ? 0 : rc;
+    int fd = cs_udp_bind(&a);
+    if (fd < 0)
+        return optional ? 0 : fd;
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.u32 = (uint32_t)ep->nsock;
+    if (epoll_ctl(ep->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        close(fd);
+        return COAPSEC_ERR_IO;
+    }
+    ep->sock[ep->nsock].fd = fd;
+    ep->sock[ep->nsock].local = a;
+    ep->nsock++;
+    char s[80];
+    ep_log(ep, COAPSEC_LOG_INFO, "listening on udp %s", cs_sockaddr_str(&a, s, sizeof s));
+    return 0;
+}
+
+int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **out) {
+    *out = NULL;
+    if (!cfg || cfg->nbind > COAPSEC_ENDPOINT_MAX_BIND)
+        return COAPSEC_ERR_INVAL;
+    uint32_t cap = cfg->max_peers ? cfg->max_peers : COAPSEC_ENDPOINT_DEFAULT_PEERS;
+    coapsec_endpoint *ep = calloc(1, sizeof *ep);
+    if (!ep)
+        return COAPSEC_ERR_NOMEM;
+    ep->epfd = -1;
+    ep->log = cfg->log;
+    ep->well_known_links = cfg->well_known_links;
+    ep->user = cfg->user;
+    ep->now = cs_clock_ms();
+
+    int rc = COAPSEC_ERR_NOMEM;
+    uint64_t seed;
+    ep->coap = malloc(sizeof *ep->coap);
+    ep->coap_peers = calloc(cap, sizeof *ep->coap_peers);
+    ep->rbuf = malloc(sizeof *ep->rbuf * CS_EP_BATCH);
+    if (!ep->coap || !ep->coap_peers || !ep->rbuf)
+        goto fail;
+    if (cs_random(&seed, sizeof seed) != 0) {
+        rc = COAPSEC_ERR_CRYPTO;
+        goto fail;
+    }
+    if ((rc = cs_peers_init(&ep->peers, cap, seed)) != 0)
+        goto fail;
+    coapsec_coap_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.send = cb_send;
+    cb.random = cb_random;
+    cb.log = cb_log;
+    cb.well_known_links = cb_links;
+    if ((rc = coapsec_coap_init(ep->coap, cfg->params, &cb, ep, ep->coap_peers, cap)) != 0)
+        goto fail;
+
+    ep->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (ep->epfd < 0) {
+        rc = COAPSEC_ERR_IO;
+        goto fail;
+    }
+    if (cfg->nbind == 0) {
+        if ((rc = add_socket(ep, "0.0.0.0", 0, AF_INET, 0)) != 0)
+            goto fail;
+        if ((rc = add_socket(ep, "::", 0, AF_INET6, 1)) != 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < cfg->nbind; i++)
+        if ((rc = add_socket(ep, cfg->bind[i].host, cfg->bind[i].port, AF_UNSPEC, 0)) != 0)
+            goto fail;
+
+    for (size_t i = 0; i < CS_EP_BATCH; i++) {
+        ep->riov[i].iov_base = ep->rbuf[i];
+        ep->riov[i].iov_len = CS_EP_DGRAM_MAX;
+    }
+    *out = ep;
+    return 0;
+fail:
+    coapsec_endpoint_free(ep);
+    return rc;
+}
+
+void coapsec_endpoint_free(coapsec_endpoint *ep) {
+    if (!ep)
+        return;
+    for (size_t i = 0; i < ep->nsock; i++)
+        close(ep->sock[i].fd);
+    if (ep->epfd >= 0)
+        close(ep->epfd);
+    cs_peers_free(&ep->peers);
+    free(ep->coap_peers);
+    free(ep->coap);
+    free(ep->rbuf);
+    free(ep);
+}
+
+/* ---- the loop ----------------------------------------------------------------------- */
+
+int coapsec_endpoint_fd(const coapsec_endpoint *ep) {
+    return ep->epfd;
+}
+
+static int timeout_from(const coapsec_endpoint *ep, coapsec_tstamp now) {
+    coapsec_tstamp exp = coapsec_coap_expiry(ep->coap);
+    if (exp == COAPSEC_TSTAMP_NONE)
+        return -1;
+    if (exp <= now)
+        return 0;
+    uint64_t d = exp - now;
+    return d > 86400000u ? 86400000 : (int)d;
+}
+
+int coapsec_endpoint_next_timeout_ms(const coapsec_endpoint *ep) {
+    return timeout_from(ep, cs_clock_ms());
+}
+
+static void handle_datagram(coapsec_endpoint *ep, uint8_t sock, const cs_sockaddr *from,
+                            const uint8_t *data, size_t len) {
+    /* Only CoAP version 1 may create peer state (RFC 7252 §3: other versions are
+     * silently ignored); everything else is left to the engine, which fails closed. */
+    if (len < 4 || (data[0] >> 6) != 1 ||
+        (from->sa.sa_family != AF_INET && from->sa.sa_family != AF_INET6)) {
+        ep->stats.dropped++;
+        return;
+    }
+    uint32_t slot = peer_for(ep, from, sock);
+    if (slot == CS_PEER_NONE) {
+        ep->stats.dropped++;
+        return;
+    }
+    int rc = coapsec_coap_recv(ep->coap, cs_peers_id(&ep->peers, slot), data, len, ep->now);
+    if (rc != 0 && ep->log) {
+        char a[80];
+        ep_log(ep, COAPSEC_LOG_DEBUG, "datagram from %s: %s", cs_sockaddr_str(from, a, sizeof a),
+               coapsec_strerror(rc));
+    }
+}
+
+static int read_socket(coapsec_endpoint *ep, uint8_t si) {
+    int total = 0;
+    for (int round = 0; round < CS_EP_MAX_ROUNDS; round++) {
+        for (size_t i = 0; i < CS_EP_BATCH; i++) {
+            struct msghdr *h = &ep->rmsg[i].msg_hdr;
+            memset(h, 0, sizeof *h);
+            h->msg_name = &ep->raddr[i];
+            h->msg_namelen = sizeof ep->raddr[i];
+            h->msg_iov = &ep->riov[i];
+            h->msg_iovlen = 1;
+            ep->rmsg[i].msg_len = 0;
+        }
+        int n = recvmmsg(ep->sock[si].fd, ep->rmsg, CS_EP_BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            /* ICMP errors (ECONNREFUSED etc.) surface here on Linux; not fatal. */
+            if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH)
+                continue;
+            return total ? total : COAPSEC_ERR_IO;
+        }
+        for (int i = 0; i < n; i++) {
+            ep->stats.datagrams_in++;
+            if (ep->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+                ep->stats.dropped++;
+                continue;
+            }
+            handle_datagram(ep, si, &ep->raddr[i], ep->rbuf[i], ep->rmsg[i].msg_len);
+        }
+        total += n;
+        if (n < CS_EP_BATCH)
+            break;
+    }
+    return total;
+}
+
+int coapsec_endpoint_process(coapsec_endpoint *ep, int timeout_ms) {
+    int t = timeout_from(ep, cs_clock_ms());
+    if (t < 0 || (timeout_ms >= 0 && timeout_ms < t))
+        t = timeout_ms;
+    struct epoll_event ev[COAPSEC_ENDPOINT_MAX_BIND];
+    int n = epoll_wait(ep->epfd, ev, COAPSEC_ENDPOINT_MAX_BIND, t);
+    if (n < 0 && errno != EINTR)
+        return COAPSEC_ERR_IO;
+    ep->now = cs_clock_ms();
+    int total = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t si = ev[i].data.u32;
+        if (si >= ep->nsock)
+            continue;
+        int r = read_socket(ep, (uint8_t)si);
+        if (r < 0)
+            return r;
+        total += r;
+    }
+    coapsec_tstamp exp = coapsec_coap_expiry(ep->coap);
+    if (exp != COAPSEC_TSTAMP_NONE && exp <= ep->now)
+        coapsec_coap_handle_expiry(ep->coap, ep->now);
+    return total;
+}
+
+uint16_t coapsec_endpoint_local_port(const coapsec_endpoint *ep, int family) {
+    for (size_t i = 0; i < ep->nsock; i++) {
+        const cs_sockaddr *a = &ep->sock[i].local;
+        if (family && a->sa.sa_family != family)
+            continue;
+        return ntohs(a->sa.sa_family == AF_INET6 ? a->v6.sin6_port : a->v4.sin_port);
+    }
+    return 0;
+}
+
+coapsec_coap_ctx *coapsec_endpoint_coap(coapsec_endpoint *ep) {
+    return ep->coap;
+}
+
+coapsec_tstamp coapsec_endpoint_now(const coapsec_endpoint *ep) {
+    (void)ep;
+    return cs_clock_ms();
+}
+
+const coapsec_endpoint_stats *coapsec_endpoint_get_stats(const coapsec_endpoint *ep) {
+    return &ep->stats;
+}
+
+/* ---- client side --------------------------------------------------------------------- */
+
+static int request_to(coapsec_endpoint *ep, const cs_sockaddr *dst, const coapsec_msg *req,
+                      coapsec_response_cb cb, void *user) {
+    size_t si = 0;
+    while (si < ep->nsock && ep->sock[si].local.sa.sa_family != dst->sa.sa_family)
+        si++;
+    if (si == ep->nsock)
+        return COAPSEC_ERR_IO;
+    ep->now = cs_clock_ms();
+    uint32_t slot = peer_for(ep, dst, (uint8_t)si);
+    if (slot == CS_PEER_NONE)
+        return COAPSEC_ERR_NOMEM;
+    return coapsec_coap_request(ep->coap, cs_peers_id(&ep->peers, slot), req, cb, user, ep->now);
+}
+
+int coapsec_endpoint_request(coapsec_endpoint *ep, const char *uri, const coapsec_msg *req,
+                             unsigned flags, coapsec_response_cb cb, void *user) {
+    if (!ep || !uri || !req)
+        return COAPSEC_ERR_INVAL;
+    coapsec_uri u;
+    int rc = coapsec_uri_parse(&u, uri);
+    if (rc != 0)
+        return COAPSEC_ERR_URI;
+    if (u.secure)
+        return COAPSEC_ERR_UNSUPPORTED;
+    cs_sockaddr dst;
+    if ((rc = cs_resolve(u.host, u.port, AF_UNSPEC, &dst)) != 0)
+        return rc;
+    coapsec_msg m = *req;
+    uint8_t scratch[2];
+    if ((rc = coapsec_uri_to_opts(&u, &m, 1, scratch)) != 0)
+        return rc;
+    if (flags & COAPSEC_EP_NO_URI_HOST_PORT) {
+        coapsec_msg_del_opt(&m, COAPSEC_OPT_URI_HOST);
+        coapsec_msg_del_opt(&m, COAPSEC_OPT_URI_PORT);
+    }
+    return request_to(ep, &dst, &m, cb, user);
+}
+
+int coapsec_endpoint_request_addr(coapsec_endpoint *ep, const struct sockaddr *sa, socklen_t salen,
+                                  const coapsec_msg *req, coapsec_response_cb cb, void *user) {
+    if (!ep || !sa || !req)
+        return COAPSEC_ERR_INVAL;
+    cs_sockaddr dst;
+    memset(&dst, 0, sizeof dst);
+    if (sa->sa_family == AF_INET && salen >= (socklen_t)sizeof dst.v4)
+        memcpy(&dst.v4, sa, sizeof dst.v4);
+    else if (sa->sa_family == AF_INET6 && salen >= (socklen_t)sizeof dst.v6)
+        memcpy(&dst.v6, sa, sizeof dst.v6);
+    else
+        return COAPSEC_ERR_INVAL;
+    return request_to(ep, &dst, req, cb, user);
+}
+
+int coapsec_endpoint_cancel(coapsec_endpoint *ep, int handle) {
+    return coapsec_coap_cancel(ep->coap, handle, cs_clock_ms());
+}
+
+int coapsec_endpoint_peer_addr(const coapsec_endpoint *ep, coapsec_peer_id peer,
+                               struct sockaddr_storage *out, socklen_t *outlen) {
+    const cs_peer *p = cs_peers_get(&ep->peers, peer.slot);
+    if (!p || p->gen != peer.gen)
+        return COAPSEC_ERR_NOTFOUND;
+    memset(out, 0, sizeof *out);
+    *outlen = cs_sockaddr_len(&p->addr);
+    memcpy(out, &p->addr, *outlen);
+    return 0;
+}

@@ -1,0 +1,299 @@
+/*
+ * tools/client.c - `coapsec client`: send one CoAP request with libcoap's
+ * coap-client option letters and print the response payload to stdout.
+ * Exit status: 0 on 2.xx, 1 on 4.xx/5.xx, 2 on usage errors, 3 when no
+ * response came (see docs/CLI.md).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "coapsec/endpoint.h"
+
+#define CS_CLIENT_MAX_PAYLOAD (64u * 1024u)
+
+typedef struct client_state {
+    int done;
+    int status;
+    uint8_t code;
+    uint8_t *payload; /* copy of the response payload */
+    size_t payload_len;
+} client_state;
+
+void cs_client_usage(FILE *f) {
+    fputs("usage: coapsec client [-m METHOD] [-e TEXT | -f FILE] [-t TYPE] [-A TYPE]\n"
+          "                      [-O NUM,TEXT|NUM,0xHEX]... [-N] [-T TOKEN] [-B SECONDS]\n"
+          "                      [-o FILE] [-U] [-v LEVEL] URI\n"
+          "  -m METHOD   get (default), put, post, delete, fetch, patch, ipatch\n"
+          "  -e TEXT     request payload (%XX escapes are decoded)\n"
+          "  -f FILE     request payload from FILE ('-' = stdin)\n"
+          "  -t TYPE     Content-Format of the payload: number or name (text/plain,\n"
+          "              application/json, application/cbor, application/link-format,\n"
+          "              application/octet-stream, or libcoap's short names)\n"
+          "  -A TYPE     Accept option, same names as -t\n"
+          "  -O NUM,VAL  add option NUM with text VAL, or bytes with NUM,0xHEX (repeatable)\n"
+          "  -N          send a non-confirmable (NON) request\n"
+          "  -T TOKEN    request token (text, 1-8 bytes)\n"
+          "  -B SECONDS  give up after SECONDS without a response (default 90)\n"
+          "  -o FILE     write the response payload to FILE instead of stdout\n"
+          "  -U          do not add Uri-Host / Uri-Port options\n"
+          "  -v LEVEL    0-9: 1 prints the response code and options to stderr,\n"
+          "              2 also the request, 3+ endpoint and engine diagnostics\n"
+          "  URI         coap://HOST[:PORT]/PATH[?QUERY]  (IPv6: coap://[::1]:5683/)\n"
+          "Exit status: 0 on a 2.xx response, 1 on 4.xx/5.xx, 2 on a usage error,\n"
+          "3 when no response arrived.\n",
+          f);
+}
+
+static void on_response(void *user, int status, const coapsec_msg *resp, coapsec_peer_id peer) {
+    (void)peer;
+    client_state *st = user;
+    st->done = 1;
+    st->status = status;
+    if (status != 0 || !resp)
+        return;
+    st->code = resp->code;
+    if (cs_cli_verbose >= 1)
+        cs_cli_dump_msg(stderr, "<- ", resp);
+    if (resp->payload_len) {
+        st->payload = malloc(resp->payload_len);
+        if (st->payload) {
+            memcpy(st->payload, resp->payload, resp->payload_len);
+            st->payload_len = resp->payload_len;
+        }
+    }
+}
+
+static void log_cb(void *user, int level, const char *msg) {
+    (void)user;
+    cs_cli_log(3 + level, "coapsec: %s", msg);
+}
+
+int cs_client_main(int argc, char **argv) {
+    static cs_cli_opt extra[CS_CLI_MAX_OPTS];
+    static uint8_t etext[CS_CLIENT_MAX_PAYLOAD];
+    size_t nextra = 0;
+    int method = COAPSEC_GET, nonconf = 0;
+    long cf = -1, accept = -1;
+    const char *text = NULL, *file = NULL, *outfile = NULL, *token = NULL;
+    unsigned long wait_s = 90, verbose = 0;
+    unsigned flags = 0;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt(argc, argv, ":m:e:f:t:A:O:NT:B:o:Uv:h")) != -1) {
+        switch (c) {
+        case 'm':
+            if ((method = cs_cli_method(optarg)) < 0) {
+                fprintf(stderr, "coapsec client: unknown method '%s'\n", optarg);
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 'e':
+            text = optarg;
+            break;
+        case 'f':
+            file = optarg;
+            break;
+        case 't':
+        case 'A': {
+            long v = cs_cli_content_format(optarg);
+            if (v < 0) {
+                fprintf(stderr, "coapsec client: unknown content format '%s'\n", optarg);
+                return CS_EXIT_USAGE;
+            }
+            *(c == 't' ? &cf : &accept) = v;
+            break;
+        }
+        case 'O':
+            if (nextra == CS_CLI_MAX_OPTS || cs_cli_parse_opt(optarg, &extra[nextra]) != 0) {
+                fprintf(stderr, "coapsec client: bad option '-O %s' (NUM,TEXT or NUM,0xHEX)\n",
+                        optarg);
+                return CS_EXIT_USAGE;
+            }
+            nextra++;
+            break;
+        case 'N':
+            nonconf = 1;
+            break;
+        case 'T':
+            token = optarg;
+            if (strlen(token) < 1 || strlen(token) > COAPSEC_MAX_TOKEN) {
+                fprintf(stderr, "coapsec client: token must be 1-8 bytes\n");
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 'B':
+            if (cs_cli_parse_ulong(optarg, 1, 86400, &wait_s) != 0) {
+                fprintf(stderr, "coapsec client: -B wants seconds (1-86400)\n");
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            outfile = optarg;
+            break;
+        case 'U':
+            flags |= COAPSEC_EP_NO_URI_HOST_PORT;
+            break;
+        case 'v':
+            if (cs_cli_parse_ulong(optarg, 0, 9, &verbose) != 0) {
+                fprintf(stderr, "coapsec client: -v wants a level 0-9\n");
+                return CS_EXIT_USAGE;
+            }
+            cs_cli_verbose = (int)verbose;
+            break;
+        case 'h':
+            cs_client_usage(stdout);
+            return CS_EXIT_OK;
+        case ':':
+            fprintf(stderr, "coapsec client: option -%c needs a value\n", optopt);
+            cs_client_usage(stderr);
+            return CS_EXIT_USAGE;
+        default:
+            fprintf(stderr, "coapsec client: unknown option -%c\n", optopt);
+            cs_client_usage(stderr);
+            return CS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "coapsec client: exactly one URI expected\n");
+        cs_client_usage(stderr);
+        return CS_EXIT_USAGE;
+    }
+    const char *uri = argv[optind];
+    if (text && file) {
+        fprintf(stderr, "coapsec client: -e and -f exclude each other\n");
+        return CS_EXIT_USAGE;
+    }
+
+    /* The request. */
+    static coapsec_msg req;
+    memset(&req, 0, sizeof req);
+    req.type = nonconf ? COAPSEC_NON : COAPSEC_CON;
+    req.code = (uint8_t)method;
+    if (token) {
+        req.tkl = (uint8_t)strlen(token);
+        memcpy(req.token, token, req.tkl);
+    }
+    uint8_t *fdata = NULL;
+    if (text) {
+        long n = cs_cli_percent_decode(text, etext, sizeof etext);
+        if (n < 0) {
+            fprintf(stderr, "coapsec client: bad %%-escape in -e text, or text too long\n");
+            return CS_EXIT_USAGE;
+        }
+        req.payload = etext;
+        req.payload_len = (size_t)n;
+    } else if (file) {
+        size_t n;
+        if (cs_cli_read_file(file, &fdata, &n) != 0)
+            return CS_EXIT_USAGE;
+        req.payload = fdata;
+        req.payload_len = n;
+    }
+    uint8_t cfbuf[4], acbuf[4];
+    int rc = 0;
+    if (cf >= 0)
+        rc = coapsec_msg_add_uint(&req, COAPSEC_OPT_CONTENT_FORMAT, (uint32_t)cf, cfbuf);
+    if (rc == 0 && accept >= 0)
+        rc = coapsec_msg_add_uint(&req, COAPSEC_OPT_ACCEPT, (uint32_t)accept, acbuf);
+    for (size_t i = 0; rc == 0 && i < nextra; i++)
+        rc = coapsec_msg_add_opt(&req, extra[i].num, extra[i].val, extra[i].len);
+    if (rc != 0) {
+        fprintf(stderr, "coapsec client: too many options\n");
+        free(fdata);
+        return CS_EXIT_USAGE;
+    }
+
+    coapsec_endpoint_config cfg;
+    coapsec_endpoint_config_default(&cfg);
+    cfg.max_peers = 4;
+    cfg.log = log_cb;
+    coapsec_endpoint *ep;
+    if ((rc = coapsec_endpoint_new(&cfg, &ep)) != 0) {
+        fprintf(stderr, "coapsec client: cannot create the endpoint: %s\n", coapsec_strerror(rc));
+        free(fdata);
+        return CS_EXIT_FAIL;
+    }
+    if (cs_cli_verbose >= 2)
+        cs_cli_dump_msg(stderr, "-> ", &req);
+    client_state st;
+    memset(&st, 0, sizeof st);
+    rc = coapsec_endpoint_request(ep, uri, &req, flags, on_response, &st);
+    free(fdata);
+    if (rc < 0) {
+        int exit_code = CS_EXIT_FAIL;
+        if (rc == COAPSEC_ERR_URI) {
+            fprintf(stderr,
+                    "coapsec client: malformed URI '%s' (expected coap://HOST[:PORT]/PATH)\n", uri);
+            exit_code = CS_EXIT_USAGE;
+        } else if (rc == COAPSEC_ERR_UNSUPPORTED) {
+            fprintf(stderr, "coapsec client: coaps:// (DTLS) is not supported yet: '%s'\n", uri);
+            exit_code = CS_EXIT_USAGE;
+        } else if (rc == COAPSEC_ERR_NOTFOUND) {
+            fprintf(stderr, "coapsec client: cannot resolve the host of '%s'\n", uri);
+        } else if (rc == COAPSEC_ERR_NOBUF) {
+            fprintf(stderr,
+                    "coapsec client: request too large for one message (%zu-byte payload; "
+                    "block-wise transfer is not supported)\n",
+                    req.payload_len);
+            exit_code = CS_EXIT_USAGE;
+        } else {
+            fprintf(stderr, "coapsec client: cannot send the request: %s\n", coapsec_strerror(rc));
+        }
+        coapsec_endpoint_free(ep);
+        return exit_code;
+    }
+
+    coapsec_tstamp deadline = coapsec_endpoint_now(ep) + (coapsec_tstamp)wait_s * 1000u;
+    while (!st.done) {
+        coapsec_tstamp now = coapsec_endpoint_now(ep);
+        if (now >= deadline)
+            break;
+        uint64_t left = deadline - now;
+        if (coapsec_endpoint_process(ep, left > 1000 ? 1000 : (int)left) < 0) {
+            fprintf(stderr, "coapsec client: socket error\n");
+            break;
+        }
+    }
+    coapsec_endpoint_free(ep);
+
+    int exit_code;
+    if (!st.done) {
+        fprintf(stderr, "coapsec client: no response within %lu s\n", wait_s);
+        exit_code = CS_EXIT_FAIL;
+    } else if (st.status != 0) {
+        fprintf(stderr, "coapsec client: %s\n", coapsec_strerror(st.status));
+        exit_code = CS_EXIT_FAIL;
+    } else {
+        char code[48];
+        cs_cli_code_str(st.code, code, sizeof code);
+        int ok = COAPSEC_CODE_CLASS(st.code) == 2;
+        exit_code = ok ? CS_EXIT_OK : CS_EXIT_RESPONSE;
+        if (!ok) {
+            fprintf(stderr, "%s\n", code);
+            if (st.payload_len) /* diagnostic payload (§5.5.2) */
+                fprintf(stderr, "%.*s\n", (int)st.payload_len, (const char *)st.payload);
+        } else if (st.payload_len) {
+            FILE *out = outfile ? fopen(outfile, "wb") : stdout;
+            if (!out) {
+                fprintf(stderr, "coapsec client: cannot write %s\n", outfile);
+                exit_code = CS_EXIT_FAIL;
+            } else {
+                if (fwrite(st.payload, 1, st.payload_len, out) != st.payload_len)
+                    exit_code = CS_EXIT_FAIL;
+                if (out != stdout && fclose(out) != 0)
+                    exit_code = CS_EXIT_FAIL;
+            }
+        } else if (outfile) {
+            FILE *out = fopen(outfile, "wb"); /* empty payload: empty file */
+            if (!out || fclose(out) != 0)
+                exit_code = CS_EXIT_FAIL;
+        }
+    }
+    free(st.payload);
+    fflush(stdout);
+    return exit_code;
+}
