@@ -1,0 +1,299 @@
+/*
+ * dtls_driver.c - a small UDP program around the sans-I/O DTLS engine, for
+ * raw interop tests against openssl s_client/s_server and gnutls-cli/serv.
+ *
+ *   dtls_driver client|server --psk-id ID --psk-hex HEX [--mtu N] [--hint H]
+ *               [--wait-ms N] ADDR PORT
+ *
+ * client: handshakes, prints "suite 0xC0A8", sends each stdin line as one
+ *         record, prints every record received as "recv: <text>", and on
+ *         stdin EOF waits --wait-ms (default 1500) for replies, sends
+ *         close_notify and exits 0. Handshake failure: "error: ..." and exit 1.
+ * server: answers ClientHellos statelessly (cookie), serves one session at a
+ *         time, prints "suite 0x...", "identity <id>" and "recv: <text>", and
+ *         echoes every record back. Runs until killed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coapsec/dtls.h"
+
+static coapsec_dtls_config cfg;
+static coapsec_dtls_conn conn;
+static coapsec_dtls_hs hs;
+static coapsec_dtls_server srv;
+static int sock = -1;
+static struct sockaddr_storage peer;
+static socklen_t peerlen;
+static int have_conn, established, failed, closed;
+static uint8_t psk[COAPSEC_DTLS_PSK_KEY_MAX], psk_id[COAPSEC_DTLS_PSK_ID_MAX];
+static size_t psklen, idlen;
+static uint8_t echo_buf[COAPSEC_DTLS_DGRAM_MAX];
+static size_t echo_len;
+static int echo_pending, is_server;
+static size_t max_sent; /* largest datagram we sent */
+
+static coapsec_tstamp now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (coapsec_tstamp)ts.tv_sec * 1000 + (coapsec_tstamp)(ts.tv_nsec / 1000000);
+}
+
+static int cb_send(void *user, const uint8_t *d, size_t len) {
+    (void)user;
+    if (len > max_sent)
+        max_sent = len;
+    if (sendto(sock, d, len, 0, (struct sockaddr *)&peer, peerlen) < 0)
+        return COAPSEC_ERR_IO;
+    return 0;
+}
+
+static void cb_recv(void *user, const uint8_t *d, size_t len) {
+    (void)user;
+    size_t n = len;
+    while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r'))
+        n--;
+    printf("recv: %.*s\n", (int)n, (const char *)d);
+    if (is_server && len <= sizeof echo_buf) {
+        memcpy(echo_buf, d, len);
+        echo_len = len;
+        echo_pending = 1;
+    }
+}
+
+static void cb_event(void *user, const coapsec_dtls_event *ev) {
+    (void)user;
+    switch (ev->type) {
+    case COAPSEC_DTLS_EV_ESTABLISHED:
+        established = 1;
+        printf("suite 0x%04X\n", ev->suite);
+        printf("identity %.*s\n", (int)ev->psk_id_len, (const char *)ev->psk_id);
+        printf("ems %d\n", ev->ems);
+        printf("max-dgram %zu\n", max_sent);
+        break;
+    case COAPSEC_DTLS_EV_FAILED:
+        failed = 1;
+        printf("error: %s (%s, alert %s%s)\n", ev->reason ? ev->reason : "failed",
+               coapsec_strerror(ev->err), coapsec_dtls_alert_name(ev->alert),
+               ev->alert == COAPSEC_DTLS_ALERT_NONE ? ""
+               : ev->alert_from_peer                ? " from peer"
+                                                    : " sent");
+        break;
+    case COAPSEC_DTLS_EV_CLOSED:
+        closed = 1;
+        printf("closed\n");
+        break;
+    default:
+        break;
+    }
+    fflush(stdout);
+}
+
+static int lookup(void *user, const uint8_t *id, size_t len, uint8_t *key, size_t *keylen) {
+    (void)user;
+    if (len != idlen || memcmp(id, psk_id, len) != 0)
+        return -1;
+    memcpy(key, psk, psklen);
+    *keylen = psklen;
+    return 0;
+}
+
+static int hexval(int ch) {
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: dtls_driver client|server --psk-id ID --psk-hex HEX [--mtu N] "
+                    "[--hint H] [--wait-ms N] ADDR PORT\n");
+    return 2;
+}
+
+static int poll_timeout(void) {
+    coapsec_tstamp e = have_conn ? coapsec_dtls_conn_expiry(&conn) : COAPSEC_TSTAMP_NONE;
+    if (e == COAPSEC_TSTAMP_NONE)
+        return 200;
+    coapsec_tstamp n = now_ms();
+    return e <= n ? 0 : (int)(e - n > 200 ? 200 : e - n);
+}
+
+static void flush_echo(void) {
+    if (echo_pending && have_conn) {
+        echo_pending = 0;
+        coapsec_dtls_conn_send(&conn, echo_buf, echo_len, now_ms());
+    }
+}
+
+static void server_input(uint8_t *buf, size_t n, struct sockaddr_storage *from, socklen_t flen) {
+    int same = have_conn && flen == peerlen && memcmp(from, &peer, flen) == 0;
+    int st = have_conn ? coapsec_dtls_conn_state(&conn) : COAPSEC_DTLS_ST_IDLE;
+    if (same && !(st != COAPSEC_DTLS_ST_HANDSHAKE && coapsec_dtls_is_client_hello(buf, n))) {
+        coapsec_dtls_conn_recv(&conn, buf, n, now_ms());
+        flush_echo();
+        return;
+    }
+    if (have_conn && st == COAPSEC_DTLS_ST_HANDSHAKE && !same)
+        return; /* one session at a time */
+    uint8_t out[COAPSEC_DTLS_DGRAM_MAX];
+    size_t outlen = sizeof out;
+    int r = coapsec_dtls_server_hello(&srv, from, flen, buf, n, out, &outlen, now_ms());
+    if (r == COAPSEC_DTLS_HELLO_HVR) {
+        sendto(sock, out, outlen, 0, (struct sockaddr *)from, flen);
+    } else if (r == COAPSEC_DTLS_HELLO_ACCEPT) {
+        if (have_conn)
+            coapsec_dtls_conn_close(&conn, now_ms());
+        memcpy(&peer, from, flen);
+        peerlen = flen;
+        have_conn = 1;
+        established = failed = closed = 0;
+        coapsec_dtls_server_accept(&conn, &cfg, NULL, &hs, buf, n, now_ms());
+    }
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2)
+        return usage();
+    is_server = strcmp(argv[1], "server") == 0;
+    if (!is_server && strcmp(argv[1], "client") != 0)
+        return usage();
+    const char *id = NULL, *hex = NULL, *hint = NULL, *addr = NULL, *port = NULL;
+    int mtu = 0, wait_ms = 1500;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--psk-id") && i + 1 < argc)
+            id = argv[++i];
+        else if (!strcmp(argv[i], "--psk-hex") && i + 1 < argc)
+            hex = argv[++i];
+        else if (!strcmp(argv[i], "--mtu") && i + 1 < argc)
+            mtu = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--hint") && i + 1 < argc)
+            hint = argv[++i];
+        else if (!strcmp(argv[i], "--wait-ms") && i + 1 < argc)
+            wait_ms = atoi(argv[++i]);
+        else if (!addr)
+            addr = argv[i];
+        else if (!port)
+            port = argv[i];
+        else
+            return usage();
+    }
+    if (!id || !hex || !addr || !port)
+        return usage();
+    idlen = strlen(id);
+    size_t hl = strlen(hex);
+    if (idlen == 0 || idlen > sizeof psk_id || hl == 0 || hl % 2 || hl / 2 > sizeof psk)
+        return usage();
+    memcpy(psk_id, id, idlen);
+    for (size_t i = 0; i < hl / 2; i++) {
+        int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
+        if (a < 0 || b < 0)
+            return usage();
+        psk[i] = (uint8_t)(a << 4 | b);
+    }
+    psklen = hl / 2;
+
+    coapsec_dtls_config_default(&cfg);
+    cfg.cb.send = cb_send;
+    cfg.cb.recv = cb_recv;
+    cfg.cb.event = cb_event;
+    if (mtu > 0)
+        cfg.mtu = (uint16_t)mtu;
+    cfg.psk_lookup = lookup;
+    if (hint) {
+        cfg.psk_hint = (const uint8_t *)hint;
+        cfg.psk_hint_len = strlen(hint);
+    }
+
+    struct addrinfo hints = {0}, *ai;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    if (getaddrinfo(addr, port, &hints, &ai) != 0) {
+        fprintf(stderr, "cannot resolve %s %s\n", addr, port);
+        return 2;
+    }
+    sock = socket(ai->ai_family, SOCK_DGRAM, 0);
+    if (sock < 0) {
+        perror("socket");
+        return 2;
+    }
+    if (is_server) {
+        if (bind(sock, ai->ai_addr, ai->ai_addrlen) < 0) {
+            perror("bind");
+            return 2;
+        }
+        coapsec_dtls_server_init(&srv, &cfg, now_ms());
+        printf("listening\n");
+    } else {
+        memcpy(&peer, ai->ai_addr, ai->ai_addrlen);
+        peerlen = ai->ai_addrlen;
+        if (coapsec_dtls_client_start(&conn, &cfg, NULL, &hs, psk_id, idlen, psk, psklen,
+                                      now_ms()) != 0) {
+            printf("error: cannot start\n");
+            return 1;
+        }
+        have_conn = 1;
+    }
+    freeaddrinfo(ai);
+
+    int stdin_open = !is_server;
+    coapsec_tstamp eof_at = 0;
+    for (;;) {
+        struct pollfd pf[2] = {{sock, POLLIN, 0}, {0, POLLIN, 0}};
+        int nfds = stdin_open && established ? 2 : 1;
+        int rc = poll(pf, (nfds_t)nfds, poll_timeout());
+        if (rc < 0 && errno != EINTR)
+            return 2;
+        if (rc > 0 && (pf[0].revents & POLLIN)) {
+            uint8_t buf[4096];
+            struct sockaddr_storage from;
+            socklen_t flen = sizeof from;
+            ssize_t n = recvfrom(sock, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+            if (n > 0) {
+                if (is_server) {
+                    server_input(buf, (size_t)n, &from, flen);
+                } else {
+                    coapsec_dtls_conn_recv(&conn, buf, (size_t)n, now_ms());
+                }
+            }
+        }
+        if (nfds == 2 && (pf[1].revents & (POLLIN | POLLHUP))) {
+            char line[1200];
+            if (fgets(line, sizeof line, stdin)) {
+                int e =
+                    coapsec_dtls_conn_send(&conn, (const uint8_t *)line, strlen(line), now_ms());
+                if (e)
+                    printf("error: send: %s\n", coapsec_strerror(e));
+            } else {
+                stdin_open = 0;
+                eof_at = now_ms();
+            }
+        }
+        if (have_conn && now_ms() >= coapsec_dtls_conn_expiry(&conn))
+            coapsec_dtls_conn_handle_expiry(&conn, now_ms());
+        if (!is_server) {
+            if (failed) {
+                printf("max-dgram %zu\n", max_sent);
+                return 1;
+            }
+            if (closed)
+                return 0;
+            if (established && !stdin_open && now_ms() >= eof_at + (coapsec_tstamp)wait_ms) {
+                coapsec_dtls_conn_close(&conn, now_ms());
+                return 0;
+            }
+        }
+    }
+}
