@@ -18,6 +18,9 @@
  * coapsec_coap_peer per slot. State bound to one generation of a slot never
  * matches a message of another generation (TS-0008: same session and epoch).
  *
+ * Block-wise transfers (RFC 7959) and Observe (RFC 7641) are built on top of
+ * the exchanges: see the sections "block-wise" and "observe" below.
+ *
  * Callbacks (response, resource handlers, send, log) may call
  * coapsec_coap_request(), coapsec_coap_cancel() and coapsec_coap_respond();
  * they must not call coapsec_coap_recv(), coapsec_coap_handle_expiry() or
@@ -46,6 +49,18 @@ extern "C" {
 #endif
 #ifndef COAPSEC_COAP_MAX_PATH
 #define COAPSEC_COAP_MAX_PATH 256 /* joined Uri-Path, including the NUL */
+#endif
+#ifndef COAPSEC_COAP_MAX_TRANSFERS
+#define COAPSEC_COAP_MAX_TRANSFERS 8 /* client block-wise transfers (RFC 7959) in progress */
+#endif
+#ifndef COAPSEC_COAP_MAX_BLOCK1
+#define COAPSEC_COAP_MAX_BLOCK1 4 /* server Block1 reassemblies in progress */
+#endif
+#ifndef COAPSEC_COAP_MAX_OBSERVERS
+#define COAPSEC_COAP_MAX_OBSERVERS 32 /* server: registered observers (RFC 7641) */
+#endif
+#ifndef COAPSEC_COAP_MAX_OBSERVING
+#define COAPSEC_COAP_MAX_OBSERVING 8 /* client: observations in progress */
 #endif
 /* Hash table sizes (powers of two). */
 #define COAPSEC_COAP_XHASH 128 /* >= 2 * COAPSEC_COAP_MAX_EXCHANGES */
@@ -169,9 +184,72 @@ typedef struct coapsec_coap_stats {
     uint64_t rejected; /* malformed / unmatched input dropped */
     uint64_t send_errors;
     uint64_t dedup_evictions; /* dedup entries reused before their lifetime ended */
+    uint64_t blocks_sent;     /* Block1 requests and Block2 responses sent (RFC 7959) */
+    uint64_t notifications_sent;
+    uint64_t stale_notifications; /* dropped by the RFC 7641 §3.4 freshness rule */
 } coapsec_coap_stats;
 
 /* ---- the context (fields are private; sizes are public so the caller can own it) -- */
+
+typedef struct coapsec_coap_xfer_ {
+    struct coapsec_coap_ctx *ctx; /* private */
+    uint8_t state;
+    uint8_t szx1, szx2;
+    uint8_t user_token;
+    uint8_t last_more; /* the Block1 block in flight had M=1 */
+    uint8_t code;
+    uint8_t tries; /* extra attempts at the block in flight */
+    uint16_t seq;
+    uint16_t tlen;
+    int xh;
+    coapsec_peer_id peer;
+    const uint8_t *body;
+    size_t body_len, sent, inflight_len;
+    uint8_t *rbuf;
+    size_t rcap, rlen;
+    coapsec_response_cb cb;
+    void *cb_user;
+    uint8_t tmpl[COAPSEC_MAX_PDU];
+} coapsec_coap_xfer_;
+
+typedef struct coapsec_coap_b1_ {
+    uint8_t used; /* private */
+    uint8_t code;
+    coapsec_peer_id peer;
+    size_t len;
+    coapsec_tstamp expires;
+    char path[COAPSEC_COAP_MAX_PATH];
+} coapsec_coap_b1_;
+
+typedef struct coapsec_coap_obs_ {
+    uint8_t used; /* private */
+    uint8_t tkl;
+    uint8_t token[COAPSEC_MAX_TOKEN];
+    int16_t xi;
+    uint16_t last_mid;
+    uint16_t rlen;
+    coapsec_peer_id peer;
+    const char *path;
+    uint32_t seq;
+    coapsec_tstamp last_con;
+    uint8_t req[COAPSEC_MAX_PDU];
+} coapsec_coap_obs_;
+
+typedef struct coapsec_coap_cobs_ {
+    struct coapsec_coap_ctx *ctx; /* private */
+    uint8_t state;
+    uint8_t tkl;
+    uint8_t token[COAPSEC_MAX_TOKEN];
+    uint16_t seq;
+    uint16_t tlen;
+    int xh;
+    coapsec_peer_id peer;
+    uint32_t v1;
+    coapsec_tstamp t1;
+    coapsec_response_cb cb;
+    void *cb_user;
+    uint8_t tmpl[COAPSEC_MAX_PDU];
+} coapsec_coap_cobs_;
 
 typedef struct coapsec_coap_xchg_ {
     uint8_t state; /* private */
@@ -190,6 +268,7 @@ typedef struct coapsec_coap_xchg_ {
     uint8_t in_thash;
     uint8_t in_mhash;
     uint8_t counted; /* counts against the peer's NSTART */
+    int16_t aux;     /* CON notification: observer index */
     coapsec_peer_id peer;
     uint32_t timeout;
     coapsec_tstamp expiry;
@@ -230,6 +309,7 @@ typedef struct coapsec_coap_ctx {
     int16_t dhash[COAPSEC_COAP_DHASH];
     uint32_t dnext;
     coapsec_coap_resource res[COAPSEC_COAP_MAX_RESOURCES];
+    uint8_t res_obs[COAPSEC_COAP_MAX_RESOURCES]; /* observable (RFC 7641) */
     size_t nres;
     coapsec_coap_handler fallback;
     void *fallback_user;
@@ -240,6 +320,22 @@ typedef struct coapsec_coap_ctx {
     char path[COAPSEC_COAP_MAX_PATH];
     char links[COAPSEC_MAX_PDU * 2];
     uint8_t out[COAPSEC_MAX_PDU];
+    /* block-wise (block.c) */
+    uint8_t block_szx;
+    uint16_t tseq;
+    uint8_t oscratch[24];
+    coapsec_coap_xfer_ t[COAPSEC_COAP_MAX_TRANSFERS];
+    coapsec_coap_b1_ b1[COAPSEC_COAP_MAX_BLOCK1];
+    uint8_t *b1mem;
+    size_t b1each;
+    unsigned b1count;
+    /* observe (observe.c) */
+    coapsec_tstamp rx_now;
+    int in_notify;
+    uint16_t oseq;
+    coapsec_coap_response nresp;
+    coapsec_coap_obs_ obs[COAPSEC_COAP_MAX_OBSERVERS];
+    coapsec_coap_cobs_ cobs[COAPSEC_COAP_MAX_OBSERVING];
 } coapsec_coap_ctx;
 
 /* ---- API ------------------------------------------------------------------------------ */
@@ -342,6 +438,152 @@ int coapsec_coap_respond(coapsec_coap_ctx *ctx, int handle, uint8_t code, const 
  */
 int coapsec_coap_well_known(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const char *query,
                             size_t query_len, char *out, size_t cap);
+
+/* ---- block-wise transfers (RFC 7959) ------------------------------------------------ */
+
+/** A Block1/Block2 option value (§2.2): block number, more flag, size exponent. */
+typedef struct coapsec_block {
+    uint32_t num; /* 0 .. 2^20-1 */
+    uint8_t more;
+    uint8_t szx; /* block size = 16 << szx; 0..6 (7 is reserved) */
+} coapsec_block;
+
+#define COAPSEC_BLOCK_SIZE(szx) ((size_t)16 << (szx))
+#define COAPSEC_BLOCK_SZX_MAX   6 /* 1024 bytes */
+
+/** Decode a Block1/Block2 option (§2.2). 0, COAPSEC_ERR_FORMAT (longer than 3 bytes), or
+ *  COAPSEC_ERR_UNSUPPORTED (SZX 7, reserved: a server answers 4.00). */
+int coapsec_block_decode(const coapsec_opt *o, coapsec_block *b);
+/** Encode b as an option value (uint). 0, or COAPSEC_ERR_INVAL (num >= 2^20, szx > 6). */
+int coapsec_block_encode(const coapsec_block *b, uint32_t *val);
+/** The SZX of a block size (16, 32, ... 1024), or COAPSEC_ERR_INVAL. */
+int coapsec_block_szx(size_t size);
+
+/**
+ * Per-request block-wise settings (the tool's -b). szx: preferred block size
+ * exponent 0..6 for Block1 and, with body != NULL on a GET, early negotiation
+ * of Block2 (§2.4: Block2 NUM 0 in the request); -1 = the context default
+ * (coapsec_coap_set_block_szx, initially 6 = 1024 bytes). body: where the
+ * engine reassembles a Block2 response to a GET before calling the response
+ * callback once with the whole body (NULL: each response is delivered as it
+ * comes, Block2 and all, as coapsec_coap_request does).
+ */
+typedef struct coapsec_coap_xfer {
+    int szx;
+    uint8_t *body;
+    size_t body_cap;
+} coapsec_coap_xfer;
+
+/**
+ * coapsec_coap_request() with block-wise settings (xfer may be NULL). A
+ * request payload larger than one block is sent as Block1 blocks (§2.5), one
+ * CON/NON exchange after the other (fresh tokens unless req->tkl > 0), with
+ * Size1 = the total on the first; req->payload must then stay valid until cb
+ * is called. 2.31 Continue answers are consumed; a smaller SZX in them is
+ * adopted. The final answer (or the first non-2.31 one) goes to cb; with
+ * xfer->body it is first completed by Block2 GETs (§2.4, §3.1) and cb sees the
+ * whole body in resp->payload (Block2 option removed). All the exchanges stay
+ * on peer's generation: a peer_close ends the transfer with COAPSEC_ERR_CLOSED.
+ * Returns a handle >= 0 (for coapsec_coap_cancel) or the errors of
+ * coapsec_coap_request(). cb statuses also include COAPSEC_ERR_NOBUF (body
+ * larger than body_cap) and COAPSEC_ERR_FORMAT (inconsistent block answers).
+ */
+int coapsec_coap_request_ex(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *req,
+                            const coapsec_coap_xfer *xfer, coapsec_response_cb cb, void *user,
+                            coapsec_tstamp now);
+
+/** Default / maximum block size exponent (0..6): client default for requests, and the
+ *  largest block the server sends or asks for. 0 or COAPSEC_ERR_INVAL. */
+int coapsec_coap_set_block_szx(coapsec_coap_ctx *ctx, unsigned szx);
+
+/**
+ * Server Block1 (§2.5): give the engine count buffers of each bytes, carved
+ * out of mem (caller memory, count * each bytes, outliving ctx). A request
+ * body arriving in Block1 blocks is accumulated per (peer, method, path) in
+ * one of them (2.31 Continue for each intermediate block, 4.08 for a block out
+ * of sequence, 4.13 with Size1 = each when it would not fit, 5.03 when all are
+ * busy) and the handler runs once, when the last block arrives, with the whole
+ * body as the request payload and without the Block1 option (atomic: the
+ * resource changes only then); the engine adds Block1 to its response. count
+ * <= COAPSEC_COAP_MAX_BLOCK1. Without buffers, multi-block bodies get 4.13.
+ */
+int coapsec_coap_set_block1_buffers(coapsec_coap_ctx *ctx, uint8_t *mem, size_t each,
+                                    unsigned count);
+
+/**
+ * From a handler: the response body, possibly larger than one block. data is
+ * not copied and must stay valid until the handler returns. The engine sends
+ * the block the request asked for (Block2 in the request, else block 0) with
+ * the smaller of the requested and the server block size, Block2 and, on
+ * block 0, Size2 (§2.4, §4). The handler is called again for each block and
+ * must produce the same body (consistency, e.g. by ETag, is its business).
+ * 0 or COAPSEC_ERR_INVAL.
+ */
+int coapsec_coap_resp_body(coapsec_coap_response *resp, const void *data, size_t len);
+
+/* ---- observe (RFC 7641) ------------------------------------------------------------- */
+
+/**
+ * Register an observation: req (GET or FETCH, CON or NON) is sent with
+ * Observe: 0 (§3.1). cb is called for the first response and then for each
+ * fresh notification, in order (stale ones are dropped by the §3.4 rule:
+ * 24-bit sequence numbers, 128-second window); a CON notification is ACKed.
+ * The observation ends, with one last call, when a response without Observe
+ * or with a non-2.xx code arrives (status 0, resp without Observe), or with
+ * status COAPSEC_ERR_TIMEOUT/RESET (registration failed) or COAPSEC_ERR_CLOSED
+ * (peer generation closed: TS-0008 binds it to one session and epoch). No
+ * call after coapsec_coap_observe_cancel(). Notifications larger than one
+ * block are delivered as their first block (Block2 M=1). Returns a handle
+ * >= 0, or COAPSEC_ERR_INVAL, COAPSEC_ERR_CLOSED, COAPSEC_ERR_NOMEM, COAPSEC_ERR_BUSY.
+ */
+int coapsec_coap_observe(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *req,
+                         coapsec_response_cb cb, void *user, coapsec_tstamp now);
+
+/**
+ * End an observation without a further callback. deregister = 1 sends the
+ * request again with Observe: 1 and the same token (§3.6); 0 just forgets it,
+ * so the next notification is answered with RST (§3.6). coapsec_coap_cancel()
+ * on an observation handle is the latter. 0, COAPSEC_ERR_NOTFOUND, or the
+ * errors of coapsec_coap_request() for the deregistration.
+ */
+int coapsec_coap_observe_cancel(coapsec_coap_ctx *ctx, int handle, int deregister,
+                                coapsec_tstamp now);
+
+/**
+ * Make the registered resource at path observable (on = 1) or not: a GET or
+ * FETCH with Observe: 0 then registers an observer (RFC 7641 §4.1) and its
+ * link gets ";obs" in /.well-known/core (§6). Turning it off drops its
+ * observers. 0 or COAPSEC_ERR_NOTFOUND.
+ */
+int coapsec_coap_set_observable(coapsec_coap_ctx *ctx, const char *path, int on);
+
+/** RFC 7641 §3.4: is notification (v2 received at t2) fresher than (v1 at t1)? 1 or 0. */
+int coapsec_observe_fresh(uint32_t v1, coapsec_tstamp t1, uint32_t v2, coapsec_tstamp t2);
+
+#define COAPSEC_COAP_NOTIFY_CON         1u /* send every notification of this call as CON */
+#define COAPSEC_OBSERVE_CON_INTERVAL_MS (24ull * 3600 * 1000) /* §4.5: a CON at least daily */
+
+/**
+ * Server: the state of the resource at path changed. Its handler is run again
+ * for each observer (with the registration request; coapsec_coap_defer is not
+ * available) and each result sent as a notification with the next Observe
+ * sequence number and the observer's token: NON, or CON when flags has
+ * COAPSEC_COAP_NOTIFY_CON or the observer has had no CON for
+ * COAPSEC_OBSERVE_CON_INTERVAL_MS (§4.5). A body larger than a block is sent
+ * as its first block. A non-2.xx result ends the observation (§3.2, sent
+ * without Observe). A CON notification answered with RST or never
+ * acknowledged removes the observer (§3.6, §4.5); so does a RST to a NON. A
+ * new CON notification while one is in flight replaces it (§4.5.2). May be
+ * called from a handler of another resource. Returns the number of
+ * notifications sent, COAPSEC_ERR_NOTFOUND (no such resource) or
+ * COAPSEC_ERR_STATE (called from a handler run by notify).
+ */
+int coapsec_coap_notify(coapsec_coap_ctx *ctx, const char *path, coapsec_tstamp now);
+int coapsec_coap_notify_ex(coapsec_coap_ctx *ctx, const char *path, unsigned flags,
+                           coapsec_tstamp now);
+
+/** Number of registered observers of path (NULL: of all resources). */
+int coapsec_coap_observers(const coapsec_coap_ctx *ctx, const char *path);
 
 #ifdef __cplusplus
 }

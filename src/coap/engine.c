@@ -60,6 +60,7 @@ int coapsec_coap_init(coapsec_coap_ctx *ctx, const coapsec_coap_params *p,
         ctx->dhash[i] = -1;
     for (int i = 0; i < COAPSEC_COAP_DEDUP; i++)
         ctx->d[i].next = -1;
+    cs_block_init(ctx);
     return 0;
 }
 
@@ -165,6 +166,8 @@ int coapsec_coap_peer_close(coapsec_coap_ctx *ctx, coapsec_peer_id id, coapsec_t
         return COAPSEC_ERR_NOTFOUND;
     p->in_use = 0; /* from here on, requests to this generation fail with CLOSED */
     cs_dedup_drop_peer(ctx, id);
+    cs_obs_close_peer(ctx, id); /* RFC 7641 + TS-0008: observations end with the generation */
+    cs_block_close_peer(ctx, id);
     cs_client_close_peer(ctx, id);
     p->inflight = 0;
     p->qhead = p->qtail = -1;
@@ -179,6 +182,7 @@ int coapsec_coap_recv(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const uint8_t
         return COAPSEC_ERR_INVAL;
     if (cs_peer(ctx, peer) == NULL)
         return COAPSEC_ERR_CLOSED;
+    ctx->rx_now = now;
     uint8_t tmp[4];
     /* §4.2/§4.3: a message too short for a header, or of another version, is
      * silently ignored. */

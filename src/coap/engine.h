@@ -21,10 +21,16 @@ enum {
     CS_X_WAIT_RESP,    /* client NON sent, or CON acknowledged by an empty ACK */
     CS_X_DEFERRED,     /* server: handler deferred, waiting for coapsec_coap_respond */
     CS_X_SEP_WAIT_ACK, /* server: separate CON response sent, no ACK yet */
+    CS_X_NOTIFY,       /* server: CON notification sent, no ACK yet (observe.c) */
 };
 enum { CS_K_CLIENT = 0, CS_K_SERVER = 1 };
 
 #define CS_HANDLE_BITS 10
+/* Handle kinds in bits 28-29: 0 = exchange, else a transfer or an observation. */
+#define CS_HK_SHIFT 28
+#define CS_HK_XFER  1
+#define CS_HK_OBS   2
+#define CS_HK(h)    ((h) >> CS_HK_SHIFT)
 
 /* engine.c */
 coapsec_coap_peer *cs_peer(coapsec_coap_ctx *ctx, coapsec_peer_id id);
@@ -67,6 +73,45 @@ void cs_client_rst(coapsec_coap_ctx *ctx, coapsec_peer_id peer, uint16_t mid, co
 void cs_client_response(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *m, int di,
                         coapsec_tstamp now);
 void cs_client_close_peer(coapsec_coap_ctx *ctx, coapsec_peer_id peer);
+int cs_find_token(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const uint8_t *tok, size_t tkl);
+/* The plain (one exchange) request; coapsec_coap_request() is in block.c. */
+int cs_request(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *req,
+               coapsec_response_cb cb, void *user, coapsec_tstamp now);
+
+/* block.c: RFC 7959. */
+typedef struct cs_blockreq {
+    int has_b1, has_b2;
+    coapsec_block b1, b2;
+    int b1slot;       /* reassembly slot to release after the handler, or -1 */
+    coapsec_msg body; /* the request as the handler sees it after reassembly */
+} cs_blockreq;
+void cs_block_init(coapsec_coap_ctx *ctx);
+/* Before the handler: 0 = go on (st->body valid when has_b1), 1 = r holds the answer. */
+int cs_block_pre(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *m,
+                 coapsec_coap_response *r, cs_blockreq *st, coapsec_tstamp now);
+/* After the handler: release the slot, echo Block1, cut the body into the asked block. */
+void cs_block_post(coapsec_coap_ctx *ctx, coapsec_coap_response *r, cs_blockreq *st);
+/* Cut r's payload to block rq (NULL: block 0 if larger than a block). scratch: 8 bytes. */
+void cs_block2_apply(coapsec_coap_ctx *ctx, coapsec_coap_response *r, const coapsec_block *rq,
+                     uint8_t *scratch);
+int cs_xfer_cancel(coapsec_coap_ctx *ctx, int handle, coapsec_tstamp now);
+void cs_block_close_peer(coapsec_coap_ctx *ctx, coapsec_peer_id peer);
+
+/* observe.c: RFC 7641. */
+/* Server, before the handler: deregistration; returns 1 when m asks to register. */
+int cs_obs_pre(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *m,
+               const coapsec_coap_resource *res);
+/* Server, after a non-deferred handler of a registering request. */
+void cs_obs_register(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *m,
+                     const coapsec_coap_resource *res, coapsec_coap_response *r,
+                     coapsec_tstamp now);
+void cs_obs_acked(coapsec_coap_ctx *ctx, int xi);  /* CON notification ACKed */
+void cs_obs_failed(coapsec_coap_ctx *ctx, int xi); /* CON notification RST or timed out */
+int cs_obs_rst(coapsec_coap_ctx *ctx, coapsec_peer_id peer, uint16_t mid); /* RST to a NON */
+void cs_obs_drop_path(coapsec_coap_ctx *ctx, const char *path);
+/* Client: a response matching no exchange; 1 if it was a notification (handled). */
+int cs_cobs_notification(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *m, int di);
+void cs_obs_close_peer(coapsec_coap_ctx *ctx, coapsec_peer_id peer);
 
 /* server.c */
 void cs_server_request(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *m, int di,

@@ -35,6 +35,7 @@ int cs_x_alloc(coapsec_coap_ctx *ctx) {
     x->seq = seq;
     x->heap_pos = -1;
     x->qnext = x->tnext = x->mnext = -1;
+    x->aux = -1;
     return xi;
 }
 
@@ -107,7 +108,7 @@ void cs_mhash_del(coapsec_coap_ctx *ctx, int xi) {
 }
 
 /* Client exchange with this token (any state but FREE), or -1. */
-static int find_token(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const uint8_t *tok, size_t tkl) {
+int cs_find_token(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const uint8_t *tok, size_t tkl) {
     for (int xi = ctx->thash[tbucket(peer, tok, tkl)]; xi >= 0; xi = ctx->x[xi].tnext) {
         const coapsec_coap_xchg_ *x = &ctx->x[xi];
         if (x->tkl == tkl && coapsec_peer_id_eq(x->peer, peer) && memcmp(x->token, tok, tkl) == 0)
@@ -225,8 +226,8 @@ static void finish(coapsec_coap_ctx *ctx, int xi, int status, const coapsec_msg 
         cb(user, status, resp, peer);
 }
 
-int coapsec_coap_request(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *req,
-                         coapsec_response_cb cb, void *user, coapsec_tstamp now) {
+int cs_request(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *req,
+               coapsec_response_cb cb, void *user, coapsec_tstamp now) {
     if (ctx == NULL || req == NULL || (req->type != COAPSEC_CON && req->type != COAPSEC_NON) ||
         !COAPSEC_IS_REQUEST(req->code) || req->tkl > COAPSEC_MAX_TOKEN)
         return COAPSEC_ERR_INVAL;
@@ -245,7 +246,7 @@ int coapsec_coap_request(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coap
     if (req->tkl > 0) {
         x->tkl = req->tkl;
         memcpy(x->token, req->token, req->tkl);
-        if (find_token(ctx, peer, x->token, x->tkl) >= 0)
+        if (cs_find_token(ctx, peer, x->token, x->tkl) >= 0)
             goto busy;
     } else {
         x->tkl = (uint8_t)ctx->params.token_len;
@@ -254,7 +255,7 @@ int coapsec_coap_request(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coap
             if (++tries > 8)
                 goto busy;
             ctx->cb.random(ctx->user, x->token, x->tkl);
-        } while (find_token(ctx, peer, x->token, x->tkl) >= 0);
+        } while (cs_find_token(ctx, peer, x->token, x->tkl) >= 0);
     }
     coapsec_msg m = *req;
     m.mid = 0; /* patched when transmitted */
@@ -287,6 +288,10 @@ busy:
 }
 
 int coapsec_coap_cancel(coapsec_coap_ctx *ctx, int handle, coapsec_tstamp now) {
+    if (ctx != NULL && handle >= 0 && CS_HK(handle) == CS_HK_XFER)
+        return cs_xfer_cancel(ctx, handle, now);
+    if (ctx != NULL && handle >= 0 && CS_HK(handle) == CS_HK_OBS)
+        return coapsec_coap_observe_cancel(ctx, handle, 0, now);
     int xi = ctx != NULL ? cs_x_from_handle(ctx, handle) : -1;
     if (xi < 0)
         return COAPSEC_ERR_NOTFOUND;
@@ -307,6 +312,7 @@ void cs_x_timer(coapsec_coap_ctx *ctx, int xi, coapsec_tstamp now) {
     switch (x->state) {
     case CS_X_WAIT_ACK:
     case CS_X_SEP_WAIT_ACK:
+    case CS_X_NOTIFY:
         if (x->retries < ctx->params.max_retransmit) {
             /* §4.2: retransmit, doubling the timeout. */
             x->retries++;
@@ -319,6 +325,8 @@ void cs_x_timer(coapsec_coap_ctx *ctx, int xi, coapsec_tstamp now) {
         ctx->stats.timeouts++;
         if (x->kind == CS_K_CLIENT) {
             finish(ctx, xi, COAPSEC_ERR_TIMEOUT, NULL, now);
+        } else if (x->state == CS_X_NOTIFY) {
+            cs_obs_failed(ctx, xi); /* RFC 7641 §4.5: the observer is gone */
         } else {
             cs_log(ctx, COAPSEC_LOG_INFO, "separate response MID %u never acknowledged", x->mid);
             cs_x_free(ctx, xi);
@@ -355,6 +363,10 @@ void cs_client_ack(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_ms
         cs_x_free(ctx, xi); /* our separate response arrived */
         return;
     }
+    if (x->state == CS_X_NOTIFY) {
+        cs_obs_acked(ctx, xi);
+        return;
+    }
     if (x->state != CS_X_WAIT_ACK) {
         ctx->stats.rejected++; /* an ACK never matches a NON */
         return;
@@ -387,9 +399,15 @@ void cs_client_ack(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_ms
 
 void cs_client_rst(coapsec_coap_ctx *ctx, coapsec_peer_id peer, uint16_t mid, coapsec_tstamp now) {
     int xi = find_mid(ctx, peer, mid);
-    if (xi < 0)
-        return; /* §4.2: unmatched RST ignored */
+    if (xi < 0) {
+        cs_obs_rst(ctx, peer, mid); /* RFC 7641 §3.6: RST to a NON notification */
+        return;                     /* §4.2: otherwise an unmatched RST is ignored */
+    }
     coapsec_coap_xchg_ *x = &ctx->x[xi];
+    if (x->state == CS_X_NOTIFY) {
+        cs_obs_failed(ctx, xi); /* RFC 7641 §3.6 */
+        return;
+    }
     if (x->kind == CS_K_SERVER) {
         cs_x_free(ctx, xi); /* the client lost interest in our separate response */
         return;
@@ -401,7 +419,7 @@ void cs_client_rst(coapsec_coap_ctx *ctx, coapsec_peer_id peer, uint16_t mid, co
 void cs_client_response(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapsec_msg *m, int di,
                         coapsec_tstamp now) {
     uint8_t tmp[4];
-    int xi = find_token(ctx, peer, m->token, m->tkl);
+    int xi = cs_find_token(ctx, peer, m->token, m->tkl);
     if (xi >= 0 && ctx->x[xi].kind == CS_K_CLIENT &&
         (ctx->x[xi].state == CS_X_WAIT_ACK || ctx->x[xi].state == CS_X_WAIT_RESP)) {
         if (coapsec_msg_bad_critical(m) != NULL) {
@@ -421,9 +439,14 @@ void cs_client_response(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coaps
         finish(ctx, xi, 0, m, now);
         return;
     }
-    /* §5.3.2, §4.2: a response matching no exchange: RST a CON, ignore a NON. */
+    if (cs_cobs_notification(ctx, peer, m, di))
+        return; /* RFC 7641: a notification of an observation */
+    /* §5.3.2, §4.2: a response matching no exchange: RST a CON, ignore a NON,
+     * except a NON notification of a forgotten observation (RFC 7641 §3.6). */
     ctx->stats.rejected++;
-    if (m->type == COAPSEC_CON) {
+    if (m->type == COAPSEC_NON && coapsec_msg_find(m, COAPSEC_OPT_OBSERVE) != NULL) {
+        cs_send_empty(ctx, peer, COAPSEC_RST, m->mid, tmp);
+    } else if (m->type == COAPSEC_CON) {
         cs_send_empty(ctx, peer, COAPSEC_RST, m->mid, tmp);
         cs_dedup_set_reply(ctx, di, tmp, 4);
     }

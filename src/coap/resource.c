@@ -24,6 +24,7 @@ int coapsec_coap_add_resource(coapsec_coap_ctx *ctx, const coapsec_coap_resource
         return COAPSEC_ERR_INVAL;
     if (ctx->nres >= COAPSEC_COAP_MAX_RESOURCES)
         return COAPSEC_ERR_NOMEM;
+    ctx->res_obs[ctx->nres] = 0;
     ctx->res[ctx->nres++] = *r;
     return 0;
 }
@@ -33,12 +34,26 @@ int coapsec_coap_remove_resource(coapsec_coap_ctx *ctx, const char *path) {
         return COAPSEC_ERR_INVAL;
     for (size_t i = 0; i < ctx->nres; i++) {
         if (strcmp(ctx->res[i].path, path) == 0) {
+            cs_obs_drop_path(ctx, ctx->res[i].path);
             memmove(&ctx->res[i], &ctx->res[i + 1], (ctx->nres - i - 1) * sizeof(ctx->res[0]));
+            memmove(&ctx->res_obs[i], &ctx->res_obs[i + 1], ctx->nres - i - 1);
             ctx->nres--;
             return 0;
         }
     }
     return COAPSEC_ERR_NOTFOUND;
+}
+
+int coapsec_coap_set_observable(coapsec_coap_ctx *ctx, const char *path, int on) {
+    const coapsec_coap_resource *r =
+        ctx != NULL && path != NULL ? cs_resource_find(ctx, path) : NULL;
+    if (r == NULL)
+        return COAPSEC_ERR_NOTFOUND;
+    size_t i = (size_t)(r - ctx->res);
+    if (!on && ctx->res_obs[i])
+        cs_obs_drop_path(ctx, r->path);
+    ctx->res_obs[i] = on != 0;
+    return 0;
 }
 
 void coapsec_coap_set_fallback(coapsec_coap_ctx *ctx, coapsec_coap_handler h, void *user) {
@@ -145,6 +160,8 @@ int cs_well_known(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const char *query
             puts_(&all, ";");
             puts_(&all, r->attrs);
         }
+        if (ctx->res_obs[i] && (r->attrs == NULL || strstr(r->attrs, "obs") == NULL))
+            puts_(&all, ";obs"); /* RFC 7641 §6 */
     }
     if (ctx->cb.well_known_links != NULL && !all.overflow) {
         size_t sep = all.len > 0 ? 1 : 0;

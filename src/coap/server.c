@@ -164,12 +164,22 @@ void cs_server_request(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const coapse
         send_response(ctx, peer, m, di, r);
         return;
     }
-    coapsec_coap_req req = {peer, m, ctx->path, plen};
+    /* RFC 7959: Block1 reassembly (the handler runs on the last block only). */
+    cs_blockreq bst;
+    if (cs_block_pre(ctx, peer, m, r, &bst, now) != 0) {
+        send_response(ctx, peer, m, di, r);
+        return;
+    }
+    int reg = cs_obs_pre(ctx, peer, m, res);
+    coapsec_coap_req req = {peer, bst.has_b1 ? &bst.body : m, ctx->path, plen};
     ctx->cur_req = m;
     ctx->cur_peer = peer;
     ctx->cur_now = now;
     h(huser, &req, r);
     ctx->cur_req = NULL;
+    if (reg && !r->deferred_)
+        cs_obs_register(ctx, peer, m, res, r, now);
+    cs_block_post(ctx, r, &bst);
     if (r->deferred_) {
         if (m->type == COAPSEC_CON) {
             uint8_t tmp[4];

@@ -75,6 +75,7 @@ coapsec_tstamp coapsec_coap_expiry(const coapsec_coap_ctx *ctx) {
 }
 
 void coapsec_coap_handle_expiry(coapsec_coap_ctx *ctx, coapsec_tstamp now) {
+    ctx->rx_now = now;
     while (ctx->nheap > 0 && ctx->x[ctx->heap[0]].expiry <= now) {
         int xi = ctx->heap[0];
         cs_timer_del(ctx, xi);
