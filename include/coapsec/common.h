@@ -45,6 +45,9 @@ enum coapsec_err {
     COAPSEC_ERR_REPLAY = -17,     /* record is a replay */
     COAPSEC_ERR_AUTH = -18,       /* peer authentication failed */
     COAPSEC_ERR_URI = -19,        /* malformed URI */
+    COAPSEC_ERR_BADUINT = -20,    /* non-numeric or out-of-range unsigned integer */
+    COAPSEC_ERR_BADOP = -21,      /* unknown or unmappable oneM2M operation */
+    COAPSEC_ERR_NOPATH = -22,     /* oneM2M target (To) maps to no CoAP path */
 };
 
 /** Human-readable text for an error code; never NULL. */

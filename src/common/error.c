@@ -23,6 +23,9 @@ const char *coapsec_strerror(int err) {
     case COAPSEC_ERR_REPLAY: return "replayed record";
     case COAPSEC_ERR_AUTH: return "peer authentication failed";
     case COAPSEC_ERR_URI: return "malformed URI";
+    case COAPSEC_ERR_BADUINT: return "malformed or out-of-range unsigned integer";
+    case COAPSEC_ERR_BADOP: return "unknown or unmappable oneM2M operation";
+    case COAPSEC_ERR_NOPATH: return "oneM2M target maps to no CoAP path";
     default: return "unknown error";
     }
 }
