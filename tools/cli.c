@@ -137,6 +137,38 @@ int cs_cli_parse_opt(const char *arg, cs_cli_opt *out) {
     return 0;
 }
 
+long cs_cli_parse_key(const char *arg, uint8_t *out, size_t cap) {
+    if (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X')) {
+        const char *v = arg + 2;
+        size_t hl = strlen(v);
+        if (hl == 0 || hl % 2 || hl / 2 > cap)
+            return -1;
+        for (size_t i = 0; i < hl / 2; i++) {
+            int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            out[i] = (uint8_t)(hi << 4 | lo);
+        }
+        return (long)(hl / 2);
+    }
+    size_t l = strlen(arg);
+    if (l == 0 || l > cap)
+        return -1;
+    memcpy(out, arg, l);
+    return (long)l;
+}
+
+const char *cs_cli_suite_name(unsigned suite) {
+    switch (suite) {
+    case 0xC0A8:
+        return "TLS_PSK_WITH_AES_128_CCM_8";
+    case 0xC0AE:
+        return "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8";
+    default:
+        return "unknown";
+    }
+}
+
 long cs_cli_percent_decode(const char *text, uint8_t *out, size_t cap) {
     size_t o = 0;
     for (const char *p = text; *p; p++) {

@@ -59,6 +59,15 @@ const char *cs_cli_code_str(uint8_t code, char *buf, size_t cap);
 /** Print a message's header, options and payload size to f (for -v). */
 void cs_cli_dump_msg(FILE *f, const char *prefix, const coapsec_msg *m);
 
+/**
+ * A PSK or identity given on the command line: text, or bytes as 0xHEX.
+ * Returns the length (1..cap) or -1.
+ */
+long cs_cli_parse_key(const char *arg, uint8_t *out, size_t cap);
+
+/** Name of a DTLS cipher suite, e.g. "TLS_PSK_WITH_AES_128_CCM_8"; "unknown" otherwise. */
+const char *cs_cli_suite_name(unsigned suite);
+
 /** Parse an unsigned decimal in [min, max]; returns 0 or -1. */
 int cs_cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 

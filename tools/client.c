@@ -1,14 +1,16 @@
 /*
  * tools/client.c - `coapsec client`: send one CoAP request with libcoap's
  * coap-client option letters and print the response payload to stdout.
- * Exit status: 0 on 2.xx, 1 on 4.xx/5.xx, 2 on usage errors, 3 when no
- * response came (see docs/CLI.md).
+ * coaps:// URIs use DTLS 1.2 with the PSK given by -u/-k. Exit status: 0
+ * on 2.xx, 1 on 4.xx/5.xx, 2 on usage errors, 3 when no response came or
+ * the handshake failed (see docs/CLI.md).
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
 
 #define CS_CLIENT_MAX_PAYLOAD (64u * 1024u)
@@ -19,12 +21,13 @@ typedef struct client_state {
     uint8_t code;
     uint8_t *payload; /* copy of the response payload */
     size_t payload_len;
+    int established; /* a DTLS session came up */
 } client_state;
 
 void cs_client_usage(FILE *f) {
     fputs("usage: coapsec client [-m METHOD] [-e TEXT | -f FILE] [-t TYPE] [-A TYPE]\n"
           "                      [-O NUM,TEXT|NUM,0xHEX]... [-N] [-T TOKEN] [-B SECONDS]\n"
-          "                      [-o FILE] [-U] [-v LEVEL] URI\n"
+          "                      [-o FILE] [-U] [-u IDENTITY -k KEY] [-v LEVEL] URI\n"
           "  -m METHOD   get (default), put, post, delete, fetch, patch, ipatch\n"
           "  -e TEXT     request payload (%XX escapes are decoded)\n"
           "  -f FILE     request payload from FILE ('-' = stdin)\n"
@@ -38,11 +41,14 @@ void cs_client_usage(FILE *f) {
           "  -B SECONDS  give up after SECONDS without a response (default 90)\n"
           "  -o FILE     write the response payload to FILE instead of stdout\n"
           "  -U          do not add Uri-Host / Uri-Port options\n"
+          "  -u IDENTITY PSK identity for coaps:// (text, or 0xHEX)\n"
+          "  -k KEY      pre-shared key for coaps:// (text, or 0xHEX; >= 16 bytes advised)\n"
           "  -v LEVEL    0-9: 1 prints the response code and options to stderr,\n"
           "              2 also the request, 3+ endpoint and engine diagnostics\n"
           "  URI         coap://HOST[:PORT]/PATH[?QUERY]  (IPv6: coap://[::1]:5683/)\n"
+          "              or coaps://HOST[:PORT]/... (DTLS 1.2, PSK; default port 5684)\n"
           "Exit status: 0 on a 2.xx response, 1 on 4.xx/5.xx, 2 on a usage error,\n"
-          "3 when no response arrived.\n",
+          "3 when no response arrived or the DTLS handshake failed.\n",
           f);
 }
 
@@ -70,6 +76,15 @@ static void log_cb(void *user, int level, const char *msg) {
     cs_cli_log(3 + level, "coapsec: %s", msg);
 }
 
+static void session_cb(void *user, const coapsec_session_event *ev) {
+    client_state *st = user;
+    if (ev->type == COAPSEC_SESSION_ESTABLISHED) {
+        st->established = 1;
+        cs_cli_log(1, "DTLS: %s (0x%04X), handshake %u ms", cs_cli_suite_name(ev->suite), ev->suite,
+                   (unsigned)ev->handshake_ms);
+    }
+}
+
 int cs_client_main(int argc, char **argv) {
     static cs_cli_opt extra[CS_CLI_MAX_OPTS];
     static uint8_t etext[CS_CLIENT_MAX_PAYLOAD];
@@ -79,11 +94,13 @@ int cs_client_main(int argc, char **argv) {
     const char *text = NULL, *file = NULL, *outfile = NULL, *token = NULL;
     unsigned long wait_s = 90, verbose = 0;
     unsigned flags = 0;
+    uint8_t psk_id[COAPSEC_DTLS_PSK_ID_MAX], psk[COAPSEC_DTLS_PSK_KEY_MAX];
+    long psk_idlen = -1, psklen = -1;
     int c;
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt(argc, argv, ":m:e:f:t:A:O:NT:B:o:Uv:h")) != -1) {
+    while ((c = getopt(argc, argv, ":m:e:f:t:A:O:NT:B:o:Uu:k:v:h")) != -1) {
         switch (c) {
         case 'm':
             if ((method = cs_cli_method(optarg)) < 0) {
@@ -137,6 +154,20 @@ int cs_client_main(int argc, char **argv) {
         case 'U':
             flags |= COAPSEC_EP_NO_URI_HOST_PORT;
             break;
+        case 'u':
+            if ((psk_idlen = cs_cli_parse_key(optarg, psk_id, sizeof psk_id)) < 0) {
+                fprintf(stderr, "coapsec client: -u wants an identity of 1-%d bytes\n",
+                        COAPSEC_DTLS_PSK_ID_MAX);
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 'k':
+            if ((psklen = cs_cli_parse_key(optarg, psk, sizeof psk)) < 0) {
+                fprintf(stderr, "coapsec client: -k wants a key of 1-%d bytes (text or 0xHEX)\n",
+                        COAPSEC_DTLS_PSK_KEY_MAX);
+                return CS_EXIT_USAGE;
+            }
+            break;
         case 'v':
             if (cs_cli_parse_ulong(optarg, 0, 9, &verbose) != 0) {
                 fprintf(stderr, "coapsec client: -v wants a level 0-9\n");
@@ -167,6 +198,16 @@ int cs_client_main(int argc, char **argv) {
         fprintf(stderr, "coapsec client: -e and -f exclude each other\n");
         return CS_EXIT_USAGE;
     }
+    int secure = strncmp(uri, "coaps://", 8) == 0;
+    if (secure && (psklen < 0 || psk_idlen < 0)) {
+        fprintf(stderr, "coapsec client: coaps:// needs a pre-shared key: -u IDENTITY -k KEY\n");
+        return CS_EXIT_USAGE;
+    }
+    if (secure && psklen < COAPSEC_ENDPOINT_PSK_MIN_WARN)
+        fprintf(stderr,
+                "coapsec client: warning: the PSK is only %ld bytes; TS-0008 wants keys that "
+                "resist brute force (>= %d random bytes)\n",
+                psklen, COAPSEC_ENDPOINT_PSK_MIN_WARN);
 
     /* The request. */
     static coapsec_msg req;
@@ -211,16 +252,25 @@ int cs_client_main(int argc, char **argv) {
     coapsec_endpoint_config_default(&cfg);
     cfg.max_peers = 4;
     cfg.log = log_cb;
+    cfg.session_event = session_cb;
+    client_state st;
+    memset(&st, 0, sizeof st);
+    cfg.user = &st;
     coapsec_endpoint *ep;
     if ((rc = coapsec_endpoint_new(&cfg, &ep)) != 0) {
         fprintf(stderr, "coapsec client: cannot create the endpoint: %s\n", coapsec_strerror(rc));
         free(fdata);
         return CS_EXIT_FAIL;
     }
+    if (secure && (rc = coapsec_endpoint_set_client_psk(ep, NULL, psk_id, (size_t)psk_idlen, psk,
+                                                        (size_t)psklen)) != 0) {
+        fprintf(stderr, "coapsec client: bad PSK: %s\n", coapsec_strerror(rc));
+        coapsec_endpoint_free(ep);
+        free(fdata);
+        return CS_EXIT_USAGE;
+    }
     if (cs_cli_verbose >= 2)
         cs_cli_dump_msg(stderr, "-> ", &req);
-    client_state st;
-    memset(&st, 0, sizeof st);
     rc = coapsec_endpoint_request(ep, uri, &req, flags, on_response, &st);
     free(fdata);
     if (rc < 0) {
@@ -228,9 +278,6 @@ int cs_client_main(int argc, char **argv) {
         if (rc == COAPSEC_ERR_URI) {
             fprintf(stderr,
                     "coapsec client: malformed URI '%s' (expected coap://HOST[:PORT]/PATH)\n", uri);
-            exit_code = CS_EXIT_USAGE;
-        } else if (rc == COAPSEC_ERR_UNSUPPORTED) {
-            fprintf(stderr, "coapsec client: coaps:// (DTLS) is not supported yet: '%s'\n", uri);
             exit_code = CS_EXIT_USAGE;
         } else if (rc == COAPSEC_ERR_NOTFOUND) {
             fprintf(stderr, "coapsec client: cannot resolve the host of '%s'\n", uri);
@@ -258,11 +305,20 @@ int cs_client_main(int argc, char **argv) {
             break;
         }
     }
+    char hs_error[200];
+    snprintf(hs_error, sizeof hs_error, "%s", coapsec_endpoint_last_error_text(ep));
     coapsec_endpoint_free(ep);
 
     int exit_code;
-    if (!st.done) {
+    if (!st.done && secure && !st.established) {
+        fprintf(stderr, "coapsec client: handshake failed: no answer from the peer (timeout)\n");
+        exit_code = CS_EXIT_FAIL;
+    } else if (!st.done) {
         fprintf(stderr, "coapsec client: no response within %lu s\n", wait_s);
+        exit_code = CS_EXIT_FAIL;
+    } else if (st.status == COAPSEC_ERR_HANDSHAKE) {
+        fprintf(stderr, "coapsec client: handshake failed: %s\n",
+                hs_error[0] ? hs_error : "unknown reason");
         exit_code = CS_EXIT_FAIL;
     } else if (st.status != 0) {
         fprintf(stderr, "coapsec client: %s\n", coapsec_strerror(st.status));

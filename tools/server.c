@@ -3,15 +3,19 @@
  * coap-server option letters. Serves / (a banner), /time, the built-in
  * /.well-known/core and a bounded store (store.h) where PUT/POST create or
  * replace, GET reads and DELETE removes resources at any other path.
- * Exits cleanly on SIGINT/SIGTERM.
+ * With PSK credentials (-k default key, -i identity file, -h hint) it serves
+ * coaps (DTLS 1.2) on PORT+1 like libcoap, and plain coap on PORT only with
+ * --nosec. Exits cleanly on SIGINT/SIGTERM.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
 #include "store.h"
 
@@ -32,9 +36,17 @@ typedef struct server_state {
 
 void cs_server_usage(FILE *f) {
     fputs("usage: coapsec server [-A ADDRESS] [-p PORT] [-v LEVEL]\n"
+          "                      [-k KEY] [-i FILE] [-h HINT] [--nosec]\n"
           "                      [--max-resources N] [--max-bytes N]\n"
           "  -A ADDRESS  local address to bind (IPv4 or IPv6; default: 0.0.0.0 and ::)\n"
-          "  -p PORT     UDP port (default 5683)\n"
+          "  -p PORT     UDP port (default 5683); with -k or -i, coaps (DTLS) is served\n"
+          "              on PORT+1 and plain coap on PORT is off unless --nosec\n"
+          "  -k KEY      default pre-shared key for any identity (text, or 0xHEX)\n"
+          "  -i FILE     identity file, lines \"hint,identity,key\" (libcoap format; '#'\n"
+          "              comments); a line applies when its hint is empty or equals -h\n"
+          "  -h HINT     PSK identity hint (default \"CoAP\"; \"\" = none)\n"
+          "  --nosec     also serve plain coap on PORT next to coaps on PORT+1\n"
+          "  --help      this text\n"
           "  -v LEVEL    0-9: 1 startup line, 3 one line per request, 4+ diagnostics\n"
           "  --max-resources N  cap on stored resources (default 256); beyond it 5.03\n"
           "  --max-bytes N      cap on the total stored payload bytes (default 1048576);\n"
@@ -194,19 +206,109 @@ static void log_cb(void *user, int level, const char *msg) {
     cs_cli_log(4 + level, "coapsec: %s", msg);
 }
 
+static void addr_str(const struct sockaddr *sa, char *buf, size_t cap) {
+    char ip[64];
+    snprintf(buf, cap, "?");
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        if (inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip))
+            snprintf(buf, cap, "[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
+    } else if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        if (inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip))
+            snprintf(buf, cap, "%s:%u", ip, (unsigned)ntohs(a->sin_port));
+    }
+}
+
+static void session_cb(void *user, const coapsec_session_event *ev) {
+    server_state *s = user;
+    char a[80];
+    addr_str(ev->addr, a, sizeof a);
+    if (ev->type == COAPSEC_SESSION_ESTABLISHED) {
+        uint8_t id[COAPSEC_DTLS_PSK_ID_MAX];
+        size_t idlen = sizeof id;
+        if (!s->ep || coapsec_endpoint_peer_identity(s->ep, ev->peer, id, &idlen) != 0)
+            idlen = 0;
+        cs_cli_log(1, "DTLS: %s (0x%04X) with %s, identity '%.*s', handshake %u ms%s",
+                   cs_cli_suite_name(ev->suite), ev->suite, a, (int)idlen, (const char *)id,
+                   (unsigned)ev->handshake_ms,
+                   ev->replacement ? " (new session replaces old)" : "");
+    } else if (ev->type == COAPSEC_SESSION_FAILED) {
+        cs_cli_log(1, "DTLS: handshake with %s failed: %s", a, ev->reason ? ev->reason : "?");
+    } else {
+        cs_cli_log(2, "DTLS: session with %s closed", a);
+    }
+}
+
+/* libcoap's -i file: "hint,identity,key" per line, '#' comments. A line is
+ * used when its hint is empty or equals ours. Returns entries added or -1. */
+static int load_identities(coapsec_endpoint *ep, const char *path, const char *hint) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "coapsec server: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char line[1024];
+    int n = 0, lineno = 0, rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[0] == '#' || line[0] == 0)
+            continue;
+        char *c1 = strchr(line, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+        if (!c2) {
+            fprintf(stderr, "coapsec server: %s:%d: expected hint,identity,key\n", path, lineno);
+            rc = -1;
+            break;
+        }
+        *c1 = *c2 = 0;
+        const char *h = line, *id = c1 + 1, *key = c2 + 1;
+        uint8_t k[COAPSEC_DTLS_PSK_KEY_MAX];
+        long kl = cs_cli_parse_key(key, k, sizeof k);
+        size_t idl = strlen(id);
+        if (kl < 0 || idl == 0 || idl > COAPSEC_DTLS_PSK_ID_MAX) {
+            fprintf(stderr, "coapsec server: %s:%d: bad identity or key\n", path, lineno);
+            rc = -1;
+            break;
+        }
+        if (h[0] && strcmp(h, hint) != 0)
+            continue; /* for another hint */
+        if (coapsec_endpoint_add_psk(ep, (const uint8_t *)id, idl, k, (size_t)kl) != 0) {
+            fprintf(stderr, "coapsec server: %s:%d: too many identities (max %d)\n", path, lineno,
+                    COAPSEC_ENDPOINT_MAX_PSK);
+            rc = -1;
+            break;
+        }
+        if (kl < COAPSEC_ENDPOINT_PSK_MIN_WARN)
+            fprintf(stderr,
+                    "coapsec server: warning: %s:%d: key is only %ld bytes (>= %d advised)\n", path,
+                    lineno, kl, COAPSEC_ENDPOINT_PSK_MIN_WARN);
+        n++;
+    }
+    fclose(f);
+    return rc < 0 ? -1 : n;
+}
+
 int cs_server_main(int argc, char **argv) {
     static const struct option longopts[] = {
         {"max-resources", required_argument, NULL, 'R'},
         {"max-bytes", required_argument, NULL, 'Z'},
-        {"help", no_argument, NULL, 'h'},
+        {"nosec", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'H'},
         {NULL, 0, NULL, 0},
     };
     const char *addr = NULL;
     unsigned long port = 5683, verbose = 0, max_items = 256, max_bytes = 1048576;
+    const char *idfile = NULL, *hint = "CoAP";
+    uint8_t key[COAPSEC_DTLS_PSK_KEY_MAX];
+    long keylen = -1;
+    int nosec = 0;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":A:p:v:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":A:p:v:k:i:h:", longopts, NULL)) != -1) {
         switch (c) {
         case 'A':
             addr = optarg;
@@ -236,7 +338,27 @@ int cs_server_main(int argc, char **argv) {
                 return CS_EXIT_USAGE;
             }
             break;
+        case 'k':
+            if ((keylen = cs_cli_parse_key(optarg, key, sizeof key)) < 0) {
+                fprintf(stderr, "coapsec server: -k wants a key of 1-%d bytes (text or 0xHEX)\n",
+                        COAPSEC_DTLS_PSK_KEY_MAX);
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 'i':
+            idfile = optarg;
+            break;
         case 'h':
+            if (strlen(optarg) > COAPSEC_DTLS_PSK_ID_MAX) {
+                fprintf(stderr, "coapsec server: -h hint too long\n");
+                return CS_EXIT_USAGE;
+            }
+            hint = optarg;
+            break;
+        case 'N':
+            nosec = 1;
+            break;
+        case 'H':
             cs_server_usage(stdout);
             return CS_EXIT_OK;
         case ':':
@@ -259,32 +381,64 @@ int cs_server_main(int argc, char **argv) {
         fprintf(stderr, "coapsec server: out of memory\n");
         return CS_EXIT_FAIL;
     }
+    int secure = keylen >= 0 || idfile != NULL;
+    if (secure && port == 65535) {
+        fprintf(stderr, "coapsec server: coaps uses PORT+1: PORT must be below 65535\n");
+        return CS_EXIT_USAGE;
+    }
+    if (nosec && !secure)
+        nosec = 0; /* plain coap is the only mode anyway */
+    if (keylen >= 0 && keylen < COAPSEC_ENDPOINT_PSK_MIN_WARN)
+        fprintf(stderr,
+                "coapsec server: warning: the default PSK is only %ld bytes; TS-0008 wants keys "
+                "that resist brute force (>= %d random bytes)\n",
+                keylen, COAPSEC_ENDPOINT_PSK_MIN_WARN);
     coapsec_endpoint_config cfg;
     coapsec_endpoint_config_default(&cfg);
     cfg.log = log_cb;
     cfg.well_known_links = store_links;
+    cfg.session_event = session_cb;
     cfg.user = &s;
-    if (addr) {
-        cfg.bind[0].host = addr;
-        cfg.bind[0].port = (uint16_t)port;
-        cfg.nbind = 1;
-    } else {
-        cfg.bind[0].host = "0.0.0.0";
-        cfg.bind[0].port = (uint16_t)port;
-        cfg.bind[1].host = "::";
-        cfg.bind[1].port = (uint16_t)port;
-        cfg.nbind = 2;
-    }
-    int rc = coapsec_endpoint_new(&cfg, &s.ep);
-    if (rc != 0 && !addr) { /* no IPv6 on this host: IPv4 only */
-        cfg.nbind = 1;
+    /* Binds: per address, coap on PORT (NoSec mode or --nosec), coaps on PORT+1. */
+    const char *hosts[2] = {addr ? addr : "0.0.0.0", "::"};
+    size_t nhosts = addr ? 1 : 2;
+    int rc = COAPSEC_ERR_INVAL;
+    for (; nhosts >= 1; nhosts--) { /* no IPv6 on this host: IPv4 only */
+        cfg.nbind = 0;
+        for (size_t h = 0; h < nhosts; h++) {
+            if (!secure || nosec) {
+                cfg.bind[cfg.nbind].host = hosts[h];
+                cfg.bind[cfg.nbind].port = (uint16_t)port;
+                cfg.bind[cfg.nbind].security = COAPSEC_SEC_NOSEC;
+                cfg.nbind++;
+            }
+            if (secure) {
+                cfg.bind[cfg.nbind].host = hosts[h];
+                cfg.bind[cfg.nbind].port = (uint16_t)(port ? port + 1 : 0);
+                cfg.bind[cfg.nbind].security = COAPSEC_SEC_PSK;
+                cfg.nbind++;
+            }
+        }
         rc = coapsec_endpoint_new(&cfg, &s.ep);
+        if (rc == 0 || addr)
+            break;
     }
     if (rc != 0) {
         fprintf(stderr, "coapsec server: cannot listen on %s port %lu: %s\n",
-                addr ? addr : "0.0.0.0/::", port, coapsec_strerror(rc));
+                addr ? addr : "0.0.0.0/::", secure && !nosec ? port + 1 : port,
+                coapsec_strerror(rc));
         cs_store_free(&s.store);
         return CS_EXIT_FAIL;
+    }
+    if (secure) {
+        coapsec_endpoint_set_psk_hint(s.ep, (const uint8_t *)hint, strlen(hint));
+        if (keylen >= 0)
+            coapsec_endpoint_set_default_psk(s.ep, key, (size_t)keylen);
+        if (idfile && load_identities(s.ep, idfile, hint) < 0) {
+            coapsec_endpoint_free(s.ep);
+            cs_store_free(&s.store);
+            return CS_EXIT_USAGE;
+        }
     }
 
     coapsec_coap_ctx *coap = coapsec_endpoint_coap(s.ep);
@@ -306,8 +460,12 @@ int cs_server_main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    cs_cli_log(1, "coapsec server: listening on udp port %u",
-               (unsigned)coapsec_endpoint_local_port(s.ep, 0));
+    if (secure)
+        cs_cli_log(1, "coapsec server: listening on udp port %lu (coaps, DTLS-PSK)%s",
+                   port ? port + 1 : 0, nosec ? " and plain coap" : "");
+    else
+        cs_cli_log(1, "coapsec server: listening on udp port %u",
+                   (unsigned)coapsec_endpoint_local_port(s.ep, 0));
     int exit_code = CS_EXIT_OK;
     while (!stop_requested) {
         if (coapsec_endpoint_process(s.ep, 1000) < 0) {

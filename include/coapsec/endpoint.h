@@ -17,6 +17,20 @@
  * least recently used peer without outstanding exchanges is reclaimed (its
  * CoAP state is closed); if every peer is busy, the datagram is dropped.
  *
+ * Security (TS-0008): every bind has a security mode. A NoSec bind speaks
+ * plain CoAP; a DTLS bind (COAPSEC_SEC_PSK; RPK and certificates later) speaks
+ * only CoAP inside DTLS 1.2 sessions: plaintext CoAP arriving on it is dropped,
+ * a datagram from an address without a session goes to the stateless cookie
+ * exchange (RFC 6347 §4.2.1) and only a verified ClientHello allocates a peer
+ * slot and a handshake object (the pool of handshake objects has a hard cap:
+ * max_handshakes). Every completed handshake starts a new CoAP generation of
+ * the peer (coapsec_peer_id.gen): nothing outstanding from a previous keying
+ * can match ("same session and epoch"); when the session closes or fails, the
+ * peer's outstanding exchanges fail with COAPSEC_ERR_CLOSED. A client request
+ * to a coaps:// URI without a session is queued (max_pending) while the
+ * handshake runs; if the handshake fails, the request fails with
+ * COAPSEC_ERR_HANDSHAKE and coapsec_endpoint_last_error_text() says why.
+ *
  * Errors are the negative COAPSEC_ERR_* codes of coapsec/common.h.
  * Not thread-safe: use one endpoint from one thread.
  */
@@ -27,22 +41,62 @@
 
 #include "coapsec/coap.h"
 #include "coapsec/common.h"
+#include "coapsec/dtls.h"
 #include "coapsec/msg.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define COAPSEC_ENDPOINT_MAX_BIND      4
-#define COAPSEC_ENDPOINT_DEFAULT_PEERS 256
+#define COAPSEC_ENDPOINT_MAX_BIND       4
+#define COAPSEC_ENDPOINT_DEFAULT_PEERS  256
+#define COAPSEC_ENDPOINT_DEFAULT_HS     16 /* DTLS handshakes in progress */
+#define COAPSEC_ENDPOINT_DEFAULT_QUEUE  16 /* client requests waiting for a handshake */
+#define COAPSEC_ENDPOINT_MAX_PSK        64 /* server identity table (identity -> key) */
+#define COAPSEC_ENDPOINT_MAX_CLIENT_PSK 8  /* client credentials (per destination) */
+/* Identities accepted through the default key or the lookup callback are
+ * stored in the session and may be at most this long (table identities: any). */
+#define COAPSEC_ENDPOINT_PSK_ID_INLINE 32
+/* TS-0008: keys must resist brute force; shorter keys are accepted with a warning. */
+#define COAPSEC_ENDPOINT_PSK_MIN_WARN 16
 
 typedef struct coapsec_endpoint coapsec_endpoint;
+
+/** Security mode of a bind. */
+enum coapsec_security {
+    COAPSEC_SEC_NOSEC = 0, /* plain CoAP (coap://) */
+    COAPSEC_SEC_PSK = 1    /* DTLS 1.2 with pre-shared keys (coaps://) */
+    /* reserved: COAPSEC_SEC_RPK = 2, COAPSEC_SEC_CERT = 3 (same DTLS bind) */
+};
 
 /** One local address to bind. */
 typedef struct coapsec_endpoint_bind {
     const char *host; /* IPv4/IPv6 literal or name; NULL or "" = 0.0.0.0, "::" = IPv6 any */
     uint16_t port;    /* 0 = ephemeral */
+    int security;     /* enum coapsec_security; 0 = NoSec */
 } coapsec_endpoint_bind;
+
+/* Session events (coapsec_endpoint_config.session_event). */
+enum coapsec_session_event_type {
+    COAPSEC_SESSION_ESTABLISHED = 1, /* a handshake completed: peer is the new generation */
+    COAPSEC_SESSION_CLOSED,          /* close_notify, or closed by us */
+    COAPSEC_SESSION_FAILED           /* handshake failed or fatal alert: see err, reason */
+};
+
+typedef struct coapsec_session_event {
+    int type;                    /* enum coapsec_session_event_type */
+    coapsec_peer_id peer;        /* ESTABLISHED: the new generation; else the last one */
+    const struct sockaddr *addr; /* the peer's address (valid during the call) */
+    socklen_t addrlen;
+    int server;            /* 1: we are the DTLS server of this session */
+    int replacement;       /* 1: a new handshake from the same address (RFC 6347 §4.2.8) */
+    unsigned suite;        /* ESTABLISHED: cipher suite, e.g. 0xC0A8 */
+    uint32_t handshake_ms; /* ESTABLISHED: time from the first flight to the keys */
+    int err;               /* FAILED: COAPSEC_ERR_AUTH, _TIMEOUT, _HANDSHAKE, ... */
+    int alert;             /* FAILED: alert description involved (255 = none) */
+    int alert_from_peer;
+    const char *reason; /* FAILED: e.g. "wrong key or identity (bad_record_mac)" */
+} coapsec_session_event;
 
 typedef struct coapsec_endpoint_config {
     /* Local addresses. nbind == 0: 0.0.0.0 and :: on an ephemeral port each
@@ -55,7 +109,14 @@ typedef struct coapsec_endpoint_config {
     void (*log)(void *user, int level, const char *msg);
     /* Optional extra links for /.well-known/core (see coapsec_coap_callbacks). */
     int (*well_known_links)(void *user, coapsec_peer_id peer, char *buf, size_t cap);
-    void *user; /* passed to log and well_known_links */
+    void *user; /* passed to log, well_known_links and session_event */
+    /* DTLS (only used when a bind or a request is secure). */
+    uint32_t max_handshakes;          /* hard cap on handshakes in progress; 0 = default */
+    uint32_t max_pending;             /* client requests queued while handshaking; 0 = default */
+    uint16_t dtls_mtu;                /* handshake datagram size; 0 = 1280 */
+    uint32_t dtls_retrans_initial_ms; /* handshake retransmission timer; 0 = 1000 */
+    uint8_t dtls_max_retransmits;     /* then the handshake times out; 0 = 6 */
+    void (*session_event)(void *user, const coapsec_session_event *ev);
 } coapsec_endpoint_config;
 
 /** Endpoint counters (the engine has its own: coapsec_endpoint_coap(ep)->stats). */
@@ -66,6 +127,13 @@ typedef struct coapsec_endpoint_stats {
     uint64_t send_errors;
     uint64_t peers_created;
     uint64_t peers_reclaimed; /* LRU evictions because the table was full */
+    /* DTLS */
+    uint64_t hello_verify_sent;  /* stateless cookie challenges */
+    uint64_t handshakes_started; /* as client or server (after the cookie) */
+    uint64_t handshakes_completed;
+    uint64_t handshakes_failed;
+    uint64_t handshakes_refused; /* verified ClientHello dropped: handshake pool full */
+    uint64_t plaintext_dropped;  /* non-DTLS datagrams on a DTLS bind */
 } coapsec_endpoint_stats;
 
 /** Zero cfg and set the defaults (nbind 0, max_peers default, RFC params). */
@@ -79,7 +147,8 @@ void coapsec_endpoint_config_default(coapsec_endpoint_config *cfg);
  */
 int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **out);
 
-/** Close every socket and free everything. Pending requests are not called back. */
+/** Send close_notify on every established DTLS session, close every socket and
+ *  free everything. Pending requests are not called back. */
 void coapsec_endpoint_free(coapsec_endpoint *ep);
 
 /** The epoll fd: readable when a datagram is waiting. */
@@ -120,10 +189,15 @@ const coapsec_endpoint_stats *coapsec_endpoint_get_stats(const coapsec_endpoint 
  * Uri-Host (names only), Uri-Port (non-default ports), Uri-Path and Uri-Query
  * are added to a copy. cb is called exactly once from a later
  * coapsec_endpoint_process() (see coapsec_response_cb).
+ * coaps:// URIs use DTLS with the PSK chosen by coapsec_endpoint_set_client_psk();
+ * without a session the request is queued and a handshake starts; if it
+ * fails, cb gets COAPSEC_ERR_HANDSHAKE (reason: coapsec_endpoint_last_error_text()).
  * Returns an exchange handle >= 0, or COAPSEC_ERR_URI (malformed URI),
- * COAPSEC_ERR_UNSUPPORTED (coaps:// - DTLS not built yet), COAPSEC_ERR_NOTFOUND
- * (host does not resolve), COAPSEC_ERR_IO (no socket of that address family),
- * COAPSEC_ERR_NOMEM (peer table or exchange pool full), or an engine error.
+ * COAPSEC_ERR_NOTFOUND (host does not resolve), COAPSEC_ERR_IO (no socket of
+ * that address family), COAPSEC_ERR_NOMEM (peer table or exchange pool full),
+ * COAPSEC_ERR_AUTH (coaps:// without a PSK for that destination),
+ * COAPSEC_ERR_BUSY (handshake pool or request queue full), COAPSEC_ERR_STATE
+ * (the address is already used with the other scheme), or an engine error.
  */
 int coapsec_endpoint_request(coapsec_endpoint *ep, const char *uri, const coapsec_msg *req,
                              unsigned flags, coapsec_response_cb cb, void *user);
@@ -141,6 +215,63 @@ int coapsec_endpoint_cancel(coapsec_endpoint *ep, int handle);
  */
 int coapsec_endpoint_peer_addr(const coapsec_endpoint *ep, coapsec_peer_id peer,
                                struct sockaddr_storage *out, socklen_t *outlen);
+
+/* ---- DTLS credentials and sessions ---------------------------------------------------- */
+
+/**
+ * Client PSK for requests to coaps:// URIs. authority is "host:port" (IPv6 as
+ * "[::1]:5684"), "host" (any port) or NULL (default for every destination);
+ * the most specific match wins. id and key are copied; a key shorter than
+ * COAPSEC_ENDPOINT_PSK_MIN_WARN bytes is accepted with a warning in the log.
+ * Setting the same authority again replaces it. Returns 0, COAPSEC_ERR_INVAL
+ * (bad lengths) or COAPSEC_ERR_NOMEM (table full).
+ */
+int coapsec_endpoint_set_client_psk(coapsec_endpoint *ep, const char *authority, const uint8_t *id,
+                                    size_t idlen, const uint8_t *key, size_t keylen);
+
+/** Server: add identity -> key to the identity table (replaces a known identity).
+ *  0, COAPSEC_ERR_INVAL or COAPSEC_ERR_NOMEM. */
+int coapsec_endpoint_add_psk(coapsec_endpoint *ep, const uint8_t *id, size_t idlen,
+                             const uint8_t *key, size_t keylen);
+
+/** Server: key for every identity not in the table (key NULL = none: unknown
+ *  identities are refused with unknown_psk_identity). 0 or COAPSEC_ERR_INVAL. */
+int coapsec_endpoint_set_default_psk(coapsec_endpoint *ep, const uint8_t *key, size_t keylen);
+
+/** Server: PSK identity hint sent in ServerKeyExchange (NULL/0 = none). */
+int coapsec_endpoint_set_psk_hint(coapsec_endpoint *ep, const uint8_t *hint, size_t len);
+
+/** Server: lookup callback asked after the table and before the default key
+ *  (see coapsec_dtls_psk_lookup in coapsec/dtls.h; id is at most
+ *  COAPSEC_ENDPOINT_PSK_ID_INLINE bytes here). NULL removes it. */
+void coapsec_endpoint_set_psk_lookup(coapsec_endpoint *ep,
+                                     int (*lookup)(void *user, const uint8_t *id, size_t idlen,
+                                                   uint8_t *key, size_t *keylen),
+                                     void *user);
+
+/**
+ * The authenticated PSK identity of a secure peer (for a handler: req->peer).
+ * On entry *len is the room in buf; on return the identity's length.
+ * Returns 0, COAPSEC_ERR_NOTFOUND (stale peer id, or not a DTLS peer) or
+ * COAPSEC_ERR_NOBUF.
+ */
+int coapsec_endpoint_peer_identity(const coapsec_endpoint *ep, coapsec_peer_id peer, uint8_t *buf,
+                                   size_t *len);
+
+/** Cipher suite of the peer's current DTLS session, 0 for NoSec or stale ids. */
+unsigned coapsec_endpoint_peer_suite(const coapsec_endpoint *ep, coapsec_peer_id peer);
+
+/**
+ * End the peer's session: DTLS close_notify (if secure), its CoAP generation
+ * is closed (outstanding exchanges fail with COAPSEC_ERR_CLOSED) and the slot
+ * is freed. Returns 0 or COAPSEC_ERR_NOTFOUND.
+ */
+int coapsec_endpoint_close_peer(coapsec_endpoint *ep, coapsec_peer_id peer);
+
+/** Why the last DTLS session failed, e.g. "wrong key or identity (bad_record_mac)",
+ *  "unknown PSK identity (unknown_psk_identity)", "no answer from the peer (timeout)";
+ *  "" when none failed. */
+const char *coapsec_endpoint_last_error_text(const coapsec_endpoint *ep);
 
 #ifdef __cplusplus
 }

@@ -2,10 +2,10 @@
  * endpoint/endpoint.c - the endpoint of coapsec/endpoint.h: owns the sockets,
  * the epoll instance, the peer table (peers.h) and the CoAP engine, and pumps
  * datagrams and timers between them. Allocation happens in
- * coapsec_endpoint_new() only.
+ * coapsec_endpoint_new() only. Secure peers are handed to secure.c.
  */
 #define _GNU_SOURCE /* recvmmsg() */
-#include "coapsec/endpoint.h"
+#include "endpoint/ep_int.h"
 
 #include <arpa/inet.h>
 
@@ -19,40 +19,9 @@
 
 #include "crypto/crypto.h"
 #include "endpoint/clock.h"
-#include "endpoint/peers.h"
 #include "endpoint/udp.h"
 
-#define CS_EP_BATCH      16   /* datagrams per recvmmsg() */
-#define CS_EP_DGRAM_MAX  2048 /* larger datagrams are truncated and dropped */
-#define CS_EP_MAX_ROUNDS 64   /* recvmmsg() rounds per socket per iteration (fairness) */
-
-typedef struct cs_ep_sock {
-    int fd;
-    cs_sockaddr local;
-} cs_ep_sock;
-
-struct coapsec_endpoint {
-    int epfd;
-    cs_ep_sock sock[COAPSEC_ENDPOINT_MAX_BIND];
-    size_t nsock;
-    coapsec_tstamp now; /* the time of the current iteration */
-    cs_peer_table peers;
-    coapsec_coap_peer *coap_peers;
-    coapsec_coap_ctx *coap;
-    coapsec_endpoint_stats stats;
-    void (*log)(void *user, int level, const char *msg);
-    int (*well_known_links)(void *user, coapsec_peer_id peer, char *buf, size_t cap);
-    void *user;
-    /* receive batch */
-    uint8_t (*rbuf)[CS_EP_DGRAM_MAX];
-    struct mmsghdr rmsg[CS_EP_BATCH];
-    struct iovec riov[CS_EP_BATCH];
-    cs_sockaddr raddr[CS_EP_BATCH];
-};
-
-static void ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...) {
+void cs_ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...) {
     if (!ep->log)
         return;
     char buf[256];
@@ -62,13 +31,13 @@ static void ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...) {
     va_end(ap);
     ep->log(ep->user, level, buf);
 }
+#define ep_log cs_ep_log
 
 /* ---- engine callbacks --------------------------------------------------------- */
 
-static int cb_send(void *user, coapsec_peer_id id, const uint8_t *dgram, size_t len) {
-    coapsec_endpoint *ep = user;
-    cs_peer *p = cs_peers_get(&ep->peers, id.slot);
-    if (!p || p->gen != id.gen || p->sock >= ep->nsock)
+int cs_ep_sendto(coapsec_endpoint *ep, uint32_t slot, const uint8_t *dgram, size_t len) {
+    cs_peer *p = cs_peers_get(&ep->peers, slot);
+    if (!p || p->sock >= ep->nsock)
         return COAPSEC_ERR_NOTFOUND;
     ssize_t n;
     do
@@ -80,6 +49,20 @@ static int cb_send(void *user, coapsec_peer_id id, const uint8_t *dgram, size_t 
     }
     ep->stats.datagrams_out++;
     return 0;
+}
+
+/* CoAP engine output: plain UDP for NoSec peers, application data of the
+ * slot's DTLS session for secure ones; a stale generation is refused. */
+static int cb_send(void *user, coapsec_peer_id id, const uint8_t *dgram, size_t len) {
+    coapsec_endpoint *ep = user;
+    cs_peer *p = cs_peers_get(&ep->peers, id.slot);
+    if (!p || p->gen != id.gen || p->sock >= ep->nsock)
+        return COAPSEC_ERR_NOTFOUND;
+    if (ep->sec[id.slot].secure)
+        return cs_sec_send(ep, id.slot, dgram, len);
+    if (ep->sock[p->sock].security != COAPSEC_SEC_NOSEC)
+        return COAPSEC_ERR_STATE; /* never plaintext on a DTLS bind */
+    return cs_ep_sendto(ep, id.slot, dgram, len);
 }
 
 static void cb_random(void *user, void *buf, size_t len) {
@@ -105,11 +88,11 @@ static int cb_links(void *user, coapsec_peer_id peer, char *buf, size_t cap) {
 static int peer_busy(void *user, uint32_t slot) {
     coapsec_endpoint *ep = user;
     const coapsec_coap_peer *cp = &ep->coap_peers[slot];
-    return cp->in_use && (cp->inflight > 0 || cp->qhead >= 0);
+    return (cp->in_use && (cp->inflight > 0 || cp->qhead >= 0)) || cs_sec_busy(ep, slot);
 }
 
-/* Slot for addr, created (possibly reclaiming the LRU idle peer) if new. */
-static uint32_t peer_for(coapsec_endpoint *ep, const cs_sockaddr *addr, uint8_t sock) {
+uint32_t cs_ep_peer_for(coapsec_endpoint *ep, const cs_sockaddr *addr, uint8_t sock,
+                        int open_coap) {
     uint32_t slot = cs_peers_find(&ep->peers, addr);
     if (slot != CS_PEER_NONE) {
         cs_peers_touch(&ep->peers, slot, ep->now);
@@ -120,17 +103,22 @@ static uint32_t peer_for(coapsec_endpoint *ep, const cs_sockaddr *addr, uint8_t 
         uint32_t victim = cs_peers_victim(&ep->peers, peer_busy, ep);
         if (victim == CS_PEER_NONE)
             return CS_PEER_NONE;
-        coapsec_coap_peer_close(ep->coap, cs_peers_id(&ep->peers, victim), ep->now);
-        cs_peers_remove(&ep->peers, victim);
+        cs_sec_drop_slot(ep, victim, 1, COAPSEC_ERR_CLOSED);
         ep->stats.peers_reclaimed++;
         slot = cs_peers_add(&ep->peers, addr, sock, ep->now);
         if (slot == CS_PEER_NONE)
             return CS_PEER_NONE;
     }
     ep->stats.peers_created++;
-    if (coapsec_coap_peer_open(ep->coap, cs_peers_id(&ep->peers, slot)) != 0) {
-        cs_peers_remove(&ep->peers, slot);
-        return CS_PEER_NONE;
+    cs_slot_sec *sec = &ep->sec[slot];
+    memset(sec, 0, sizeof *sec);
+    sec->cur = sec->next = CS_NONE;
+    if (open_coap) {
+        if (coapsec_coap_peer_open(ep->coap, cs_peers_id(&ep->peers, slot)) != 0) {
+            cs_peers_remove(&ep->peers, slot);
+            return CS_PEER_NONE;
+        }
+        sec->coap_open = 1;
     }
     if (ep->log) {
         char a[80];
@@ -148,7 +136,7 @@ void coapsec_endpoint_config_default(coapsec_endpoint_config *cfg) {
 }
 
 static int add_socket(coapsec_endpoint *ep, const char *host, uint16_t port, int family,
-                      int optional) {
+                      int optional, int security) {
     cs_sockaddr a;
     int rc = cs_resolve(host, port, family, &a);
     if (rc != 0)
@@ -166,9 +154,11 @@ static int add_socket(coapsec_endpoint *ep, const char *host, uint16_t port, int
     }
     ep->sock[ep->nsock].fd = fd;
     ep->sock[ep->nsock].local = a;
+    ep->sock[ep->nsock].security = security;
     ep->nsock++;
     char s[80];
-    ep_log(ep, COAPSEC_LOG_INFO, "listening on udp %s", cs_sockaddr_str(&a, s, sizeof s));
+    ep_log(ep, COAPSEC_LOG_INFO, "listening on udp %s (%s)", cs_sockaddr_str(&a, s, sizeof s),
+           security == COAPSEC_SEC_NOSEC ? "coap, NoSec" : "coaps, DTLS-PSK");
     return 0;
 }
 
@@ -176,6 +166,9 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
     *out = NULL;
     if (!cfg || cfg->nbind > COAPSEC_ENDPOINT_MAX_BIND)
         return COAPSEC_ERR_INVAL;
+    for (size_t i = 0; i < cfg->nbind; i++)
+        if (cfg->bind[i].security != COAPSEC_SEC_NOSEC && cfg->bind[i].security != COAPSEC_SEC_PSK)
+            return COAPSEC_ERR_UNSUPPORTED;
     uint32_t cap = cfg->max_peers ? cfg->max_peers : COAPSEC_ENDPOINT_DEFAULT_PEERS;
     coapsec_endpoint *ep = calloc(1, sizeof *ep);
     if (!ep)
@@ -183,6 +176,7 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
     ep->epfd = -1;
     ep->log = cfg->log;
     ep->well_known_links = cfg->well_known_links;
+    ep->session_event = cfg->session_event;
     ep->user = cfg->user;
     ep->now = cs_clock_ms();
 
@@ -199,6 +193,8 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
     }
     if ((rc = cs_peers_init(&ep->peers, cap, seed)) != 0)
         goto fail;
+    if ((rc = cs_sec_init(ep, cfg)) != 0)
+        goto fail;
     coapsec_coap_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.send = cb_send;
@@ -214,13 +210,14 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
         goto fail;
     }
     if (cfg->nbind == 0) {
-        if ((rc = add_socket(ep, "0.0.0.0", 0, AF_INET, 0)) != 0)
+        if ((rc = add_socket(ep, "0.0.0.0", 0, AF_INET, 0, COAPSEC_SEC_NOSEC)) != 0)
             goto fail;
-        if ((rc = add_socket(ep, "::", 0, AF_INET6, 1)) != 0)
+        if ((rc = add_socket(ep, "::", 0, AF_INET6, 1, COAPSEC_SEC_NOSEC)) != 0)
             goto fail;
     }
     for (size_t i = 0; i < cfg->nbind; i++)
-        if ((rc = add_socket(ep, cfg->bind[i].host, cfg->bind[i].port, AF_UNSPEC, 0)) != 0)
+        if ((rc = add_socket(ep, cfg->bind[i].host, cfg->bind[i].port, AF_UNSPEC, 0,
+                             cfg->bind[i].security)) != 0)
             goto fail;
 
     for (size_t i = 0; i < CS_EP_BATCH; i++) {
@@ -237,6 +234,8 @@ fail:
 void coapsec_endpoint_free(coapsec_endpoint *ep) {
     if (!ep)
         return;
+    ep->now = cs_clock_ms();
+    cs_sec_free(ep); /* close_notify goes out before the sockets close */
     for (size_t i = 0; i < ep->nsock; i++)
         close(ep->sock[i].fd);
     if (ep->epfd >= 0)
@@ -256,6 +255,9 @@ int coapsec_endpoint_fd(const coapsec_endpoint *ep) {
 
 static int timeout_from(const coapsec_endpoint *ep, coapsec_tstamp now) {
     coapsec_tstamp exp = coapsec_coap_expiry(ep->coap);
+    coapsec_tstamp dexp = cs_sec_expiry(ep);
+    if (dexp < exp)
+        exp = dexp;
     if (exp == COAPSEC_TSTAMP_NONE)
         return -1;
     if (exp <= now)
@@ -269,15 +271,31 @@ int coapsec_endpoint_next_timeout_ms(const coapsec_endpoint *ep) {
 }
 
 static void handle_datagram(coapsec_endpoint *ep, uint8_t sock, const cs_sockaddr *from,
-                            const uint8_t *data, size_t len) {
-    /* Only CoAP version 1 may create peer state (RFC 7252 §3: other versions are
-     * silently ignored); everything else is left to the engine, which fails closed. */
-    if (len < 4 || (data[0] >> 6) != 1 ||
-        (from->sa.sa_family != AF_INET && from->sa.sa_family != AF_INET6)) {
+                            uint8_t *data, size_t len) {
+    if (from->sa.sa_family != AF_INET && from->sa.sa_family != AF_INET6) {
         ep->stats.dropped++;
         return;
     }
-    uint32_t slot = peer_for(ep, from, sock);
+    uint32_t known = cs_peers_find(&ep->peers, from);
+    if (known != CS_PEER_NONE && ep->sec[known].secure) {
+        cs_sec_input(ep, known, sock, from, data, len);
+        return;
+    }
+    if (ep->sock[sock].security != COAPSEC_SEC_NOSEC) {
+        if (known != CS_PEER_NONE) { /* a NoSec peer's address talking to the DTLS bind */
+            ep->stats.dropped++;
+            return;
+        }
+        cs_sec_input(ep, CS_NONE, sock, from, data, len);
+        return;
+    }
+    /* Only CoAP version 1 may create peer state (RFC 7252 §3: other versions are
+     * silently ignored); everything else is left to the engine, which fails closed. */
+    if (len < 4 || (data[0] >> 6) != 1) {
+        ep->stats.dropped++;
+        return;
+    }
+    uint32_t slot = cs_ep_peer_for(ep, from, sock, 1);
     if (slot == CS_PEER_NONE) {
         ep->stats.dropped++;
         return;
@@ -350,6 +368,8 @@ int coapsec_endpoint_process(coapsec_endpoint *ep, int timeout_ms) {
     coapsec_tstamp exp = coapsec_coap_expiry(ep->coap);
     if (exp != COAPSEC_TSTAMP_NONE && exp <= ep->now)
         coapsec_coap_handle_expiry(ep->coap, ep->now);
+    if (cs_sec_expiry(ep) <= ep->now)
+        cs_sec_handle_expiry(ep);
     return total;
 }
 
@@ -381,12 +401,18 @@ const coapsec_endpoint_stats *coapsec_endpoint_get_stats(const coapsec_endpoint 
 static int request_to(coapsec_endpoint *ep, const cs_sockaddr *dst, const coapsec_msg *req,
                       coapsec_response_cb cb, void *user) {
     size_t si = 0;
-    while (si < ep->nsock && ep->sock[si].local.sa.sa_family != dst->sa.sa_family)
+    while (si < ep->nsock && (ep->sock[si].local.sa.sa_family != dst->sa.sa_family ||
+                              ep->sock[si].security != COAPSEC_SEC_NOSEC))
         si++;
     if (si == ep->nsock)
         return COAPSEC_ERR_IO;
     ep->now = cs_clock_ms();
-    uint32_t slot = peer_for(ep, dst, (uint8_t)si);
+    uint32_t known = cs_peers_find(&ep->peers, dst);
+    if (known != CS_PEER_NONE && ep->sec[known].closing)
+        return COAPSEC_ERR_BUSY;
+    if (known != CS_PEER_NONE && ep->sec[known].secure)
+        return COAPSEC_ERR_STATE; /* coap:// to an address that has a DTLS session */
+    uint32_t slot = cs_ep_peer_for(ep, dst, (uint8_t)si, 1);
     if (slot == CS_PEER_NONE)
         return COAPSEC_ERR_NOMEM;
     return coapsec_coap_request(ep->coap, cs_peers_id(&ep->peers, slot), req, cb, user, ep->now);
@@ -400,8 +426,6 @@ int coapsec_endpoint_request(coapsec_endpoint *ep, const char *uri, const coapse
     int rc = coapsec_uri_parse(&u, uri);
     if (rc != 0)
         return COAPSEC_ERR_URI;
-    if (u.secure)
-        return COAPSEC_ERR_UNSUPPORTED;
     cs_sockaddr dst;
     if ((rc = cs_resolve(u.host, u.port, AF_UNSPEC, &dst)) != 0)
         return rc;
@@ -412,6 +436,10 @@ int coapsec_endpoint_request(coapsec_endpoint *ep, const char *uri, const coapse
     if (flags & COAPSEC_EP_NO_URI_HOST_PORT) {
         coapsec_msg_del_opt(&m, COAPSEC_OPT_URI_HOST);
         coapsec_msg_del_opt(&m, COAPSEC_OPT_URI_PORT);
+    }
+    if (u.secure) {
+        ep->now = cs_clock_ms();
+        return cs_sec_request(ep, &dst, u.host, u.port, &m, cb, user);
     }
     return request_to(ep, &dst, &m, cb, user);
 }
@@ -432,7 +460,10 @@ int coapsec_endpoint_request_addr(coapsec_endpoint *ep, const struct sockaddr *s
 }
 
 int coapsec_endpoint_cancel(coapsec_endpoint *ep, int handle) {
-    return coapsec_coap_cancel(ep->coap, handle, cs_clock_ms());
+    ep->now = cs_clock_ms();
+    if (handle >= CS_PEND_HANDLE_BASE)
+        return cs_sec_cancel(ep, handle);
+    return coapsec_coap_cancel(ep->coap, handle, ep->now);
 }
 
 int coapsec_endpoint_peer_addr(const coapsec_endpoint *ep, coapsec_peer_id peer,
@@ -444,4 +475,24 @@ int coapsec_endpoint_peer_addr(const coapsec_endpoint *ep, coapsec_peer_id peer,
     *outlen = cs_sockaddr_len(&p->addr);
     memcpy(out, &p->addr, *outlen);
     return 0;
+}
+
+unsigned coapsec_endpoint_peer_suite(const coapsec_endpoint *ep, coapsec_peer_id peer) {
+    const cs_peer *p = cs_peers_get(&ep->peers, peer.slot);
+    if (!p || p->gen != peer.gen || !ep->sec[peer.slot].secure || ep->sec[peer.slot].cur == CS_NONE)
+        return 0;
+    return coapsec_dtls_conn_suite(&ep->sess[ep->sec[peer.slot].cur].conn);
+}
+
+int coapsec_endpoint_close_peer(coapsec_endpoint *ep, coapsec_peer_id peer) {
+    const cs_peer *p = cs_peers_get(&ep->peers, peer.slot);
+    if (!p || p->gen != peer.gen)
+        return COAPSEC_ERR_NOTFOUND;
+    ep->now = cs_clock_ms();
+    cs_sec_drop_slot(ep, peer.slot, 1, COAPSEC_ERR_CLOSED);
+    return 0;
+}
+
+const char *coapsec_endpoint_last_error_text(const coapsec_endpoint *ep) {
+    return ep ? ep->last_error : "";
 }

@@ -167,6 +167,11 @@ uint32_t cs_peers_victim(const cs_peer_table *t, int (*busy)(void *user, uint32_
     return CS_PEER_NONE;
 }
 
+void cs_peers_bump_gen(cs_peer_table *t, uint32_t slot) {
+    if (slot < t->cap && t->peers[slot].in_use)
+        t->peers[slot].gen++;
+}
+
 void cs_peers_remove(cs_peer_table *t, uint32_t slot) {
     if (slot >= t->cap || !t->peers[slot].in_use)
         return;

@@ -74,6 +74,9 @@ void cs_peers_touch(cs_peer_table *t, uint32_t slot, coapsec_tstamp now);
 uint32_t cs_peers_victim(const cs_peer_table *t, int (*busy)(void *user, uint32_t slot),
                          void *user);
 
+/** Start a new generation of an occupied slot (a new keying of its session). */
+void cs_peers_bump_gen(cs_peer_table *t, uint32_t slot);
+
 /** Remove a peer; its slot's generation is bumped. */
 void cs_peers_remove(cs_peer_table *t, uint32_t slot);
 

@@ -502,7 +502,8 @@ static void test_own_poll_loop(void **state) {
     assert_memory_equal(r.payload, "poll", 4);
 }
 
-/* §6: malformed URIs and coaps (not built yet) are refused before anything is sent. */
+/* §6: malformed URIs, and coaps without a PSK for the destination, are refused
+ * before anything is sent. */
 static void test_uri_errors(void **state) {
     fixture *f = *state;
     coapsec_msg m;
@@ -515,7 +516,7 @@ static void test_uri_errors(void **state) {
     assert_int_equal(coapsec_endpoint_request(f->cli, "http://127.0.0.1/", &m, 0, on_resp, &r),
                      COAPSEC_ERR_URI);
     assert_int_equal(coapsec_endpoint_request(f->cli, "coaps://127.0.0.1/", &m, 0, on_resp, &r),
-                     COAPSEC_ERR_UNSUPPORTED);
+                     COAPSEC_ERR_AUTH);
     assert_int_equal(
         coapsec_endpoint_request(f->cli, "coap://no-such-host.invalid/", &m, 0, on_resp, &r),
         COAPSEC_ERR_NOTFOUND);

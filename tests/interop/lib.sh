@@ -140,3 +140,21 @@ finish() {
     [ "$CS_FAILED" = 0 ] && [ "$CS_PASSED" -gt 0 ]
     exit $?
 }
+
+# Our own programs (the coapsec tool, dtls_driver), never a peer's, run behind
+# $COAPSEC_WRAP when it is set: `make valgrind` sets it to a valgrind command
+# line. CS_WRAP is that command line as an array (empty normally):
+#   timeout 20 "${CS_WRAP[@]}" "$DRIVER" client ...
+#   run_ours "$COAPSEC" client ...         (foreground)
+#   start_ours NAME "$COAPSEC" server ...  (background, like start_bg)
+# Used by test_dtls_psk_openssl.sh, test_dtls_psk_gnutls.sh, test_libcoap_notls.sh.
+# shellcheck disable=SC2206 # the wrapper is a command line: split it on spaces
+CS_WRAP=(${COAPSEC_WRAP:-})
+run_ours() {
+    "${CS_WRAP[@]}" "$@"
+}
+start_ours() {
+    local name=$1
+    shift
+    start_bg "$name" "${CS_WRAP[@]}" "$@"
+}

@@ -25,7 +25,7 @@ U=coap://127.0.0.1:$P
 ours() {
     local name=$1 want=$2 rc
     shift 2
-    "$COAPSEC" client -B 10 -v 1 "$@" >"$T/$name.out" 2>"$T/$name.err"
+    run_ours "$COAPSEC" client -B 10 -v 1 "$@" >"$T/$name.out" 2>"$T/$name.err"
     rc=$?
     [ "$rc" = "$want" ] || echo "  ($name: exit $rc, wanted $want: $(head -c 200 "$T/$name.err"))"
     [ "$rc" = "$want" ]
@@ -54,7 +54,7 @@ check "coapsec client -> libcoap: /.well-known/core" test $? = 0
 
 # ---- coap-client-notls -> coapsec server --------------------------------------------------
 Q=$(free_udp_port)
-start_bg coapsec-server "$COAPSEC" server -A 127.0.0.1 -p "$Q" -v 3
+start_ours coapsec-server "$COAPSEC" server -A 127.0.0.1 -p "$Q" -v 3
 wait_for_udp_port "$Q"
 V=coap://127.0.0.1:$Q
 

@@ -123,7 +123,7 @@ for bad in "http://127.0.0.1:$P/" "coap://" "coap://[::1/x" "127.0.0.1/x"; do
     fi
 done
 if run coaps 2 "coaps://127.0.0.1:$P/"; then
-    check "coaps:// -> 'not supported yet', exit 2" has coaps.err "not supported"
+    check "coaps:// without -u/-k -> usage error, exit 2" has coaps.err "-u IDENTITY -k KEY"
 fi
 run badmethod 2 -m frob "$U/" && check "unknown -m method -> exit 2" has badmethod.err "unknown method"
 run badct 2 -t foo/bar "$U/" && check "unknown -t type -> exit 2" has badct.err "content format"

@@ -1,0 +1,193 @@
+/*
+ * endpoint/ep_int.h - private declarations shared by the endpoint's files:
+ * the endpoint struct itself, the per-slot security state, the DTLS session
+ * and handshake pools, the queue of client requests waiting for a handshake,
+ * the PSK tables, and the functions endpoint.c calls in secure.c / psk.c.
+ */
+#ifndef CS_ENDPOINT_EP_INT_H
+#define CS_ENDPOINT_EP_INT_H
+
+/* Users of this header define _GNU_SOURCE first (struct mmsghdr). */
+#include <sys/socket.h>
+
+#include "coapsec/dtls.h"
+#include "coapsec/endpoint.h"
+#include "endpoint/peers.h"
+
+#define CS_EP_BATCH      16   /* datagrams per recvmmsg() */
+#define CS_EP_DGRAM_MAX  2048 /* larger datagrams are truncated and dropped */
+#define CS_EP_MAX_ROUNDS 64   /* recvmmsg() rounds per socket per iteration (fairness) */
+#define CS_NONE          UINT32_MAX
+#define CS_EP_RXQ        8 /* application records buffered during one DTLS call */
+
+typedef struct cs_ep_sock {
+    int fd;
+    cs_sockaddr local;
+    int security; /* enum coapsec_security */
+} cs_ep_sock;
+
+/* Where a session's identity is kept (cs_slot_sec.id_ref). */
+#define CS_ID_NONE   0      /* no identity */
+#define CS_ID_INLINE 0xFFFF /* copy in cs_slot_sec.id */
+#define CS_ID_CLIENT 0x8000 /* | index into the client PSK table */
+/* otherwise: 1 + index into the server identity table */
+
+/* Security state of one peer slot (array parallel to the peer table). */
+typedef struct cs_slot_sec {
+    uint32_t cur;      /* session in use (handshaking or established), CS_NONE */
+    uint32_t next;     /* server: replacement handshake from the same address (§4.2.8) */
+    uint16_t id_ref;   /* CS_ID_* */
+    uint8_t secure;    /* the peer speaks DTLS */
+    uint8_t coap_open; /* a CoAP generation of the slot is open */
+    uint8_t closing;   /* being torn down: no new requests */
+    uint8_t id_len;
+    uint8_t id[COAPSEC_ENDPOINT_PSK_ID_INLINE];
+} cs_slot_sec;
+
+/* Pending DTLS events of a session, handled after the engine call returns. */
+#define CS_SEV_ESTABLISHED 1u
+#define CS_SEV_CLOSED      2u
+#define CS_SEV_FAILED      4u
+
+typedef struct cs_sess {
+    coapsec_dtls_conn conn;
+    struct coapsec_endpoint *ep;
+    uint32_t slot;      /* owning peer slot */
+    uint32_t hs;        /* handshake object index, CS_NONE */
+    uint32_t next_free; /* free list */
+    coapsec_tstamp started;
+    uint8_t in_use;
+    uint8_t server;
+    uint8_t ev; /* CS_SEV_* */
+    uint8_t fail_from_peer;
+    int16_t fail_err;
+    int16_t fail_alert;
+    const char *fail_reason; /* static text from the DTLS engine */
+    uint16_t suite;
+    int16_t cpsk; /* client: index of the credentials used, -1 */
+} cs_sess;
+
+typedef struct cs_hs_ent {
+    coapsec_dtls_hs hs;
+    uint32_t sess; /* owner, CS_NONE when free */
+} cs_hs_ent;
+
+/* A client request waiting for its handshake (then: for its response). */
+#define CS_PEND_FREE      0
+#define CS_PEND_QUEUED    1
+#define CS_PEND_SUBMITTED 2
+typedef struct cs_pending {
+    uint8_t state;
+    uint16_t seq;
+    uint32_t slot;
+    int engine_handle;
+    coapsec_response_cb cb;
+    void *user;
+    uint16_t len;
+    uint8_t pdu[COAPSEC_MAX_PDU]; /* the request, encoded */
+} cs_pending;
+#define CS_PEND_HANDLE_BASE (1 << 30) /* engine handles stay below 2^26 */
+
+typedef struct cs_psk_ent {
+    uint8_t idlen, keylen;
+    uint8_t id[COAPSEC_DTLS_PSK_ID_MAX];
+    uint8_t key[COAPSEC_DTLS_PSK_KEY_MAX];
+} cs_psk_ent;
+
+typedef struct cs_cpsk_ent {
+    uint8_t used;
+    char authority[272]; /* "" = default */
+    cs_psk_ent psk;
+} cs_cpsk_ent;
+
+struct coapsec_endpoint {
+    int epfd;
+    cs_ep_sock sock[COAPSEC_ENDPOINT_MAX_BIND];
+    size_t nsock;
+    coapsec_tstamp now; /* the time of the current iteration */
+    cs_peer_table peers;
+    coapsec_coap_peer *coap_peers;
+    coapsec_coap_ctx *coap;
+    coapsec_endpoint_stats stats;
+    void (*log)(void *user, int level, const char *msg);
+    int (*well_known_links)(void *user, coapsec_peer_id peer, char *buf, size_t cap);
+    void (*session_event)(void *user, const coapsec_session_event *ev);
+    void *user;
+    /* receive batch */
+    uint8_t (*rbuf)[CS_EP_DGRAM_MAX];
+    struct mmsghdr rmsg[CS_EP_BATCH];
+    struct iovec riov[CS_EP_BATCH];
+    cs_sockaddr raddr[CS_EP_BATCH];
+
+    /* ---- DTLS ---- */
+    cs_slot_sec *sec; /* per slot */
+    cs_sess *sess;    /* nsess = max_peers + max_handshakes */
+    uint32_t nsess, sess_free;
+    cs_hs_ent *hs; /* nhs = max_handshakes */
+    uint32_t nhs, hs_used;
+    cs_pending *pend;
+    uint32_t npend;
+    uint16_t pend_seq;
+    coapsec_dtls_config dcfg;
+    coapsec_dtls_server dsrv;
+    int dsrv_ready;
+    /* identity reported by the ESTABLISHED event being handled */
+    uint8_t ev_id[COAPSEC_DTLS_PSK_ID_MAX];
+    size_t ev_idlen;
+    /* application records received during one engine call */
+    struct {
+        uint32_t sess;
+        uint16_t off, len;
+    } rxq[CS_EP_RXQ];
+    unsigned nrxq;
+    size_t rxq_used;
+    uint8_t rxq_buf[2 * COAPSEC_DTLS_DGRAM_MAX];
+    /* credentials */
+    cs_psk_ent psk[COAPSEC_ENDPOINT_MAX_PSK];
+    size_t npsk;
+    uint8_t psk_default[COAPSEC_DTLS_PSK_KEY_MAX];
+    size_t psk_default_len;
+    uint8_t psk_hint[COAPSEC_DTLS_PSK_ID_MAX];
+    int (*psk_lookup)(void *user, const uint8_t *id, size_t idlen, uint8_t *key, size_t *keylen);
+    void *psk_lookup_user;
+    cs_cpsk_ent cpsk[COAPSEC_ENDPOINT_MAX_CLIENT_PSK];
+    char last_error[192];
+};
+
+/* endpoint.c */
+void cs_ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Slot for addr, created (possibly reclaiming an idle peer) if new; open_coap:
+ * also open a CoAP generation for a new slot (NoSec). */
+uint32_t cs_ep_peer_for(coapsec_endpoint *ep, const cs_sockaddr *addr, uint8_t sock, int open_coap);
+/* Send a datagram to a slot's address through its socket. */
+int cs_ep_sendto(coapsec_endpoint *ep, uint32_t slot, const uint8_t *d, size_t len);
+
+/* secure.c */
+int cs_sec_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg);
+void cs_sec_free(coapsec_endpoint *ep);
+/* A datagram for a secure slot, or for a DTLS bind from an unknown address. */
+void cs_sec_input(coapsec_endpoint *ep, uint32_t slot, uint8_t sock, const cs_sockaddr *from,
+                  uint8_t *data, size_t len);
+/* CoAP engine -> DTLS: send a CoAP datagram as application data of the slot's session. */
+int cs_sec_send(coapsec_endpoint *ep, uint32_t slot, const uint8_t *d, size_t len);
+coapsec_tstamp cs_sec_expiry(const coapsec_endpoint *ep);
+void cs_sec_handle_expiry(coapsec_endpoint *ep);
+/* Busy (not to be evicted): handshake running or requests queued. */
+int cs_sec_busy(const coapsec_endpoint *ep, uint32_t slot);
+/* Tear down a slot's DTLS state and CoAP generation, then free the slot. */
+void cs_sec_drop_slot(coapsec_endpoint *ep, uint32_t slot, int send_close, int pend_status);
+/* Client request to a coaps:// destination. */
+int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *host, uint16_t port,
+                   const coapsec_msg *req, coapsec_response_cb cb, void *user);
+int cs_sec_cancel(coapsec_endpoint *ep, int handle);
+
+/* psk.c */
+int cs_psk_lookup(void *user, const uint8_t *id, size_t idlen, uint8_t *key, size_t *keylen);
+/* Client credentials for host/port (most specific first), or NULL. */
+const cs_cpsk_ent *cs_psk_client_for(const coapsec_endpoint *ep, const char *host, uint16_t port);
+/* Identity reference (CS_ID_*) of an authenticated identity. */
+void cs_psk_remember_id(coapsec_endpoint *ep, cs_slot_sec *sec, const uint8_t *id, size_t idlen,
+                        int client_idx);
+
+#endif /* CS_ENDPOINT_EP_INT_H */

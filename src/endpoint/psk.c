@@ -1,0 +1,214 @@
+/*
+ * endpoint/psk.c - the endpoint's pre-shared keys: the server's identity
+ * table, default key, identity hint and lookup callback (used by the DTLS
+ * engine through cs_psk_lookup), the client's per-destination credentials,
+ * and the compact record of an authenticated identity per session.
+ */
+#define _GNU_SOURCE /* struct mmsghdr in ep_int.h */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "endpoint/ep_int.h"
+
+static int valid(const uint8_t *id, size_t idlen, const uint8_t *key, size_t keylen) {
+    return id && key && idlen >= 1 && idlen <= COAPSEC_DTLS_PSK_ID_MAX && keylen >= 1 &&
+           keylen <= COAPSEC_DTLS_PSK_KEY_MAX;
+}
+
+static void warn_short(coapsec_endpoint *ep, size_t keylen, const char *what) {
+    if (keylen < COAPSEC_ENDPOINT_PSK_MIN_WARN)
+        cs_ep_log(ep, COAPSEC_LOG_WARN,
+                  "%s PSK is only %zu bytes: TS-0008 wants keys that resist brute-force and "
+                  "dictionary attacks (use >= %d random bytes)",
+                  what, keylen, COAPSEC_ENDPOINT_PSK_MIN_WARN);
+}
+
+static void set_ent(cs_psk_ent *e, const uint8_t *id, size_t idlen, const uint8_t *key,
+                    size_t keylen) {
+    cs_wipe(e, sizeof *e);
+    memcpy(e->id, id, idlen);
+    e->idlen = (uint8_t)idlen;
+    memcpy(e->key, key, keylen);
+    e->keylen = (uint8_t)keylen;
+}
+
+int coapsec_endpoint_add_psk(coapsec_endpoint *ep, const uint8_t *id, size_t idlen,
+                             const uint8_t *key, size_t keylen) {
+    if (!ep || !valid(id, idlen, key, keylen))
+        return COAPSEC_ERR_INVAL;
+    size_t i = 0;
+    while (i < ep->npsk && !(ep->psk[i].idlen == idlen && memcmp(ep->psk[i].id, id, idlen) == 0))
+        i++;
+    if (i == ep->npsk) {
+        if (ep->npsk == COAPSEC_ENDPOINT_MAX_PSK)
+            return COAPSEC_ERR_NOMEM;
+        ep->npsk++;
+    }
+    set_ent(&ep->psk[i], id, idlen, key, keylen);
+    warn_short(ep, keylen, "server");
+    return 0;
+}
+
+int coapsec_endpoint_set_default_psk(coapsec_endpoint *ep, const uint8_t *key, size_t keylen) {
+    if (!ep || (key && (keylen == 0 || keylen > COAPSEC_DTLS_PSK_KEY_MAX)))
+        return COAPSEC_ERR_INVAL;
+    cs_wipe(ep->psk_default, sizeof ep->psk_default);
+    ep->psk_default_len = 0;
+    if (key) {
+        memcpy(ep->psk_default, key, keylen);
+        ep->psk_default_len = keylen;
+        warn_short(ep, keylen, "default server");
+    }
+    return 0;
+}
+
+int coapsec_endpoint_set_psk_hint(coapsec_endpoint *ep, const uint8_t *hint, size_t len) {
+    if (!ep || (len && !hint) || len > sizeof ep->psk_hint)
+        return COAPSEC_ERR_INVAL;
+    if (len)
+        memcpy(ep->psk_hint, hint, len);
+    ep->dcfg.psk_hint = len ? ep->psk_hint : NULL;
+    ep->dcfg.psk_hint_len = len;
+    return 0;
+}
+
+void coapsec_endpoint_set_psk_lookup(coapsec_endpoint *ep,
+                                     int (*lookup)(void *user, const uint8_t *id, size_t idlen,
+                                                   uint8_t *key, size_t *keylen),
+                                     void *user) {
+    if (!ep)
+        return;
+    ep->psk_lookup = lookup;
+    ep->psk_lookup_user = user;
+}
+
+static int find_id(const coapsec_endpoint *ep, const uint8_t *id, size_t idlen) {
+    for (size_t i = 0; i < ep->npsk; i++)
+        if (ep->psk[i].idlen == idlen && cs_ct_memcmp(ep->psk[i].id, id, idlen) == 0)
+            return (int)i;
+    return -1;
+}
+
+int cs_psk_lookup(void *user, const uint8_t *id, size_t idlen, uint8_t *key, size_t *keylen) {
+    coapsec_endpoint *ep = user;
+    int i = find_id(ep, id, idlen);
+    if (i >= 0) {
+        memcpy(key, ep->psk[i].key, ep->psk[i].keylen);
+        *keylen = ep->psk[i].keylen;
+        return 0;
+    }
+    /* Identities outside the table are kept inline in the session: bounded. */
+    if (idlen > COAPSEC_ENDPOINT_PSK_ID_INLINE)
+        return -1;
+    if (ep->psk_lookup) {
+        size_t kl = 0;
+        if (ep->psk_lookup(ep->psk_lookup_user, id, idlen, key, &kl) == 0 && kl >= 1 &&
+            kl <= COAPSEC_DTLS_PSK_KEY_MAX) {
+            *keylen = kl;
+            return 0;
+        }
+    }
+    if (ep->psk_default_len) {
+        memcpy(key, ep->psk_default, ep->psk_default_len);
+        *keylen = ep->psk_default_len;
+        return 0;
+    }
+    return -1;
+}
+
+int coapsec_endpoint_set_client_psk(coapsec_endpoint *ep, const char *authority, const uint8_t *id,
+                                    size_t idlen, const uint8_t *key, size_t keylen) {
+    if (!ep || !valid(id, idlen, key, keylen))
+        return COAPSEC_ERR_INVAL;
+    const char *a = authority ? authority : "";
+    if (strlen(a) >= sizeof ep->cpsk[0].authority)
+        return COAPSEC_ERR_INVAL;
+    cs_cpsk_ent *slot = NULL;
+    for (size_t i = 0; i < COAPSEC_ENDPOINT_MAX_CLIENT_PSK; i++) {
+        cs_cpsk_ent *e = &ep->cpsk[i];
+        if (e->used && strcmp(e->authority, a) == 0) {
+            slot = e;
+            break;
+        }
+        if (!e->used && !slot)
+            slot = e;
+    }
+    if (!slot)
+        return COAPSEC_ERR_NOMEM;
+    slot->used = 1;
+    snprintf(slot->authority, sizeof slot->authority, "%s", a);
+    set_ent(&slot->psk, id, idlen, key, keylen);
+    warn_short(ep, keylen, "client");
+    return 0;
+}
+
+const cs_cpsk_ent *cs_psk_client_for(const coapsec_endpoint *ep, const char *host, uint16_t port) {
+    char hp[300], bhp[300];
+    snprintf(hp, sizeof hp, "%s:%u", host, (unsigned)port);
+    snprintf(bhp, sizeof bhp, "[%s]:%u", host, (unsigned)port);
+    const cs_cpsk_ent *byhost = NULL, *def = NULL;
+    for (size_t i = 0; i < COAPSEC_ENDPOINT_MAX_CLIENT_PSK; i++) {
+        const cs_cpsk_ent *e = &ep->cpsk[i];
+        if (!e->used)
+            continue;
+        if (strcmp(e->authority, hp) == 0 || strcmp(e->authority, bhp) == 0)
+            return e;
+        if (strcmp(e->authority, host) == 0)
+            byhost = e;
+        else if (e->authority[0] == 0)
+            def = e;
+    }
+    return byhost ? byhost : def;
+}
+
+void cs_psk_remember_id(coapsec_endpoint *ep, cs_slot_sec *sec, const uint8_t *id, size_t idlen,
+                        int client_idx) {
+    sec->id_ref = CS_ID_NONE;
+    sec->id_len = 0;
+    if (!id || idlen == 0)
+        return;
+    int i = client_idx < 0 ? find_id(ep, id, idlen) : -1;
+    if (i >= 0) {
+        sec->id_ref = (uint16_t)(1 + i);
+    } else if (idlen <= sizeof sec->id) {
+        memcpy(sec->id, id, idlen);
+        sec->id_len = (uint8_t)idlen;
+        sec->id_ref = CS_ID_INLINE;
+    } else if (client_idx >= 0) {
+        sec->id_ref = (uint16_t)(CS_ID_CLIENT | (unsigned)client_idx);
+    }
+}
+
+int coapsec_endpoint_peer_identity(const coapsec_endpoint *ep, coapsec_peer_id peer, uint8_t *buf,
+                                   size_t *len) {
+    if (!ep || !len)
+        return COAPSEC_ERR_INVAL;
+    const cs_peer *p = cs_peers_get(&ep->peers, peer.slot);
+    if (!p || p->gen != peer.gen)
+        return COAPSEC_ERR_NOTFOUND;
+    const cs_slot_sec *sec = &ep->sec[peer.slot];
+    const uint8_t *id;
+    size_t n;
+    if (!sec->secure || sec->id_ref == CS_ID_NONE || !sec->coap_open)
+        return COAPSEC_ERR_NOTFOUND;
+    if (sec->id_ref == CS_ID_INLINE) {
+        id = sec->id;
+        n = sec->id_len;
+    } else if (sec->id_ref & CS_ID_CLIENT) {
+        const cs_psk_ent *e = &ep->cpsk[sec->id_ref & ~CS_ID_CLIENT].psk;
+        id = e->id;
+        n = e->idlen;
+    } else {
+        const cs_psk_ent *e = &ep->psk[sec->id_ref - 1];
+        id = e->id;
+        n = e->idlen;
+    }
+    if (!buf || *len < n) {
+        *len = n;
+        return COAPSEC_ERR_NOBUF;
+    }
+    memcpy(buf, id, n);
+    *len = n;
+    return 0;
+}
