@@ -4,7 +4,11 @@
  * the stateless ClientHello check and then to the accepted connection, with
  * the clock moving and timers firing. Built with COAPSEC_FUZZING (fixed
  * randomness and cookie secret) so that the seed, a recorded real handshake,
- * gets past the cookie and the Finished check.
+ * gets past the cookie and the Finished check. The server also holds ECDSA
+ * credentials (X.509 chain and raw public key, fixed keys) and trusts the
+ * fixed client key, so the 0xC0AE seeds reach the client's Certificate,
+ * ClientKeyExchange and CertificateVerify parsers.
+ * Seeds: COAPSEC_FUZZ_MKSEED=path [COAPSEC_FUZZ_MKSEED_MODE=1 (X.509) | 2 (RPK)].
  */
 #include <stdlib.h>
 
@@ -17,6 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
+    const char *mode = getenv("COAPSEC_FUZZ_MKSEED_MODE");
+    if (getenv("COAPSEC_FUZZ_MKSEED") && mode) {
+        if (fp_handshake_mode(atoi(mode)) == 0)
+            fp_maybe_write_seed("COAPSEC_FUZZ_MKSEED", fp_seed, fp_seed_len);
+        exit(0);
+    }
     if (getenv("COAPSEC_FUZZ_MKSEED")) {
         static coapsec_dtls_config c;
         static coapsec_dtls_conn sc;
@@ -26,6 +36,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         exit(0);
     }
     fp_server_config(&cfg);
+    fp_ecdsa_config(&cfg, 1, FP_X509 | FP_RPK);
     return 0;
 }
 

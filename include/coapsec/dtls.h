@@ -2,8 +2,10 @@
  * coapsec/dtls.h - the sans-I/O DTLS 1.2 engine (RFC 6347): configuration,
  * credentials, callbacks, events, alert codes and the caller-owned contexts.
  *
- * Suites: TLS_PSK_WITH_AES_128_CCM_8 (0xC0A8, RFC 4279 + RFC 6655). The
- * structures leave room for TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (0xC0AE).
+ * Suites: TLS_PSK_WITH_AES_128_CCM_8 (0xC0A8, RFC 4279 + RFC 6655) and
+ * TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (0xC0AE, RFC 7251 + RFC 8422) on
+ * secp256r1 with ecdsa_secp256r1_sha256, authenticated by X.509 certificates
+ * (RFC 5246 §7.4.2, TS-0008 profile) or raw public keys (RFC 7250).
  *
  * Memory: nothing is allocated. A coapsec_dtls_conn (one per session, long
  * lived, small) holds keys, sequence numbers and the replay window. While a
@@ -32,7 +34,7 @@ extern "C" {
 
 /* Cipher suites (IANA values). */
 #define COAPSEC_DTLS_PSK_AES_128_CCM_8         0xC0A8u
-#define COAPSEC_DTLS_ECDHE_ECDSA_AES_128_CCM_8 0xC0AEu /* reserved: not implemented yet */
+#define COAPSEC_DTLS_ECDHE_ECDSA_AES_128_CCM_8 0xC0AEu
 
 /* PSK limits (RFC 4279 §5.3). */
 #define COAPSEC_DTLS_PSK_ID_MAX  128
@@ -40,10 +42,10 @@ extern "C" {
 
 /* Compile-time sizes of the handshake object. */
 #ifndef COAPSEC_DTLS_HS_MSG_MAX
-#define COAPSEC_DTLS_HS_MSG_MAX 2048 /* largest handshake message reassembled */
+#define COAPSEC_DTLS_HS_MSG_MAX 4096 /* largest handshake message reassembled (a chain) */
 #endif
 #ifndef COAPSEC_DTLS_FLIGHT_MAX
-#define COAPSEC_DTLS_FLIGHT_MAX 2048 /* our last flight, kept for retransmission */
+#define COAPSEC_DTLS_FLIGHT_MAX 6144 /* our last flight, kept for retransmission */
 #endif
 #ifndef COAPSEC_DTLS_PENDING_MAX
 #define COAPSEC_DTLS_PENDING_MAX 512 /* records of the next epoch, buffered */
@@ -63,7 +65,12 @@ enum coapsec_dtls_alert {
     COAPSEC_DTLS_ALERT_BAD_RECORD_MAC = 20,
     COAPSEC_DTLS_ALERT_RECORD_OVERFLOW = 22,
     COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE = 40,
+    COAPSEC_DTLS_ALERT_BAD_CERTIFICATE = 42,
+    COAPSEC_DTLS_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+    COAPSEC_DTLS_ALERT_CERTIFICATE_EXPIRED = 45,
+    COAPSEC_DTLS_ALERT_CERTIFICATE_UNKNOWN = 46,
     COAPSEC_DTLS_ALERT_ILLEGAL_PARAMETER = 47,
+    COAPSEC_DTLS_ALERT_UNKNOWN_CA = 48,
     COAPSEC_DTLS_ALERT_DECODE_ERROR = 50,
     COAPSEC_DTLS_ALERT_DECRYPT_ERROR = 51,
     COAPSEC_DTLS_ALERT_PROTOCOL_VERSION = 70,
@@ -96,7 +103,20 @@ typedef struct coapsec_dtls_event {
     int ems;               /* ESTABLISHED: extended master secret in use (RFC 7627) */
     const uint8_t *psk_id; /* ESTABLISHED: the authenticated PSK identity */
     size_t psk_id_len;
+    /* ESTABLISHED, 0xC0AE: how the peer was authenticated and who it is. Valid
+     * during the callback only (they live in the handshake object). */
+    int peer_auth;                  /* enum coapsec_dtls_peer_auth */
+    const char *peer_name;          /* X.509: leaf SAN (DNS/IP/URI) else CN; RPK: NULL */
+    const uint8_t *peer_key_sha256; /* X.509 and RPK: SHA-256 of the peer's SPKI (32 bytes) */
 } coapsec_dtls_event;
+
+/* How the peer was authenticated (coapsec_dtls_event.peer_auth). */
+enum coapsec_dtls_peer_auth {
+    COAPSEC_DTLS_AUTH_NONE = 0, /* server that did not require a client certificate */
+    COAPSEC_DTLS_AUTH_PSK = 1,
+    COAPSEC_DTLS_AUTH_RPK = 2, /* RFC 7250 raw public key, trusted by fingerprint/callback */
+    COAPSEC_DTLS_AUTH_X509 = 3 /* certificate chain validated against the trust anchors */
+};
 
 typedef struct coapsec_dtls_callbacks {
     /** Send one datagram to the peer; return 0 or a negative error (ignored). */
@@ -114,6 +134,48 @@ typedef struct coapsec_dtls_callbacks {
  */
 typedef int (*coapsec_dtls_psk_lookup)(void *user, const uint8_t *id, size_t idlen, uint8_t *key,
                                        size_t *keylen);
+
+/* --- ECDSA credentials (0xC0AE) ---------------------------------------------
+ * coapsec_dtls_key and coapsec_dtls_trust are opaque, libcrypto-backed
+ * objects made by the functions below (the only ones here that allocate);
+ * configs and identities borrow them. Inside the library they are the crypto
+ * module's cs_p256_key / cs_x509_trust. */
+typedef struct coapsec_dtls_key coapsec_dtls_key;
+typedef struct coapsec_dtls_trust coapsec_dtls_trust;
+
+/* Certificate types (RFC 7250 §3 values are 0 and 2; these are bits). */
+#define COAPSEC_DTLS_CT_X509 0x01u
+#define COAPSEC_DTLS_CT_RPK  0x02u
+
+/** Our ECDSA identity: a P-256 key, and optionally its certificate chain. */
+typedef struct coapsec_dtls_identity {
+    const coapsec_dtls_key *key;
+    /* TLS certificate_list (RFC 5246 §7.4.2: 3-byte total length, then
+     * 3-byte-length DER certificates, leaf first), e.g. from
+     * coapsec_dtls_cert_list_from_pem(); NULL: raw public key only. */
+    const uint8_t *cert_list;
+    size_t cert_list_len;
+} coapsec_dtls_identity;
+
+/** P-256 private key from PEM (SEC 1 or PKCS#8) or a file; free with _key_free. */
+int coapsec_dtls_key_from_pem(coapsec_dtls_key **out, const char *pem, size_t len);
+int coapsec_dtls_key_load_file(coapsec_dtls_key **out, const char *path);
+int coapsec_dtls_key_generate(coapsec_dtls_key **out);
+void coapsec_dtls_key_free(coapsec_dtls_key *k);
+/** The key's SubjectPublicKeyInfo DER (91 bytes: the RFC 7250 raw public key). */
+int coapsec_dtls_key_spki(const coapsec_dtls_key *k, uint8_t spki[91]);
+/** SHA-256 over an SPKI DER: the fingerprint rpk_trust holds. */
+void coapsec_dtls_spki_fingerprint(const uint8_t *spki, size_t len, uint8_t out[32]);
+/** Fingerprint of an SPKI given as PEM ("PUBLIC KEY") or DER. */
+int coapsec_dtls_spki_fingerprint_any(const uint8_t *data, size_t len, uint8_t out[32]);
+/** Every CERTIFICATE in a PEM buffer as a TLS certificate_list. */
+int coapsec_dtls_cert_list_from_pem(const char *pem, size_t len, uint8_t *out, size_t cap,
+                                    size_t *outlen);
+/** Trust anchors: new, add PEM certificates (buffer or file), free. */
+int coapsec_dtls_trust_new(coapsec_dtls_trust **out);
+int coapsec_dtls_trust_add_pem(coapsec_dtls_trust *t, const char *pem, size_t len);
+int coapsec_dtls_trust_add_file(coapsec_dtls_trust *t, const char *path);
+void coapsec_dtls_trust_free(coapsec_dtls_trust *t);
 
 /** Randomness source; returns 0 on success. NULL means the crypto module's CSPRNG. */
 typedef int (*coapsec_dtls_rand)(void *user, uint8_t *buf, size_t len);
@@ -139,9 +201,41 @@ typedef struct coapsec_dtls_config {
     /* randomness (tests pass a seeded PRNG) */
     coapsec_dtls_rand rand;
     void *rand_user;
+
+    /* --- ECDHE_ECDSA (0xC0AE): our identity and how we trust peers --- */
+    /* Server: our key and (optionally) certificate chain. Clients pass theirs
+     * per connection (coapsec_dtls_client_start_ex). */
+    const struct coapsec_dtls_identity *server_identity;
+    /* Certificate types we use (COAPSEC_DTLS_CT_* bits) for the peer's and our
+     * credentials; 0: everything the configured trust/identity allows. */
+    uint8_t cert_types;
+    uint8_t require_client_auth; /* server: demand a client certificate/key (default 1) */
+    uint8_t verify_name;         /* client: check the dialled authority (default 1) */
+    uint8_t no_clock;            /* 1: no wall clock; certificate dates are not checked */
+    /* Wall-clock time (seconds since 1970, UTC) for certificate validity;
+     * required for X.509 unless no_clock is set (else chains are refused). */
+    int64_t (*wall_clock)(void *user);
+    void *clock_user;
+    /* X.509 trust anchors; NULL: certificates are not accepted from peers. */
+    const coapsec_dtls_trust *trust;
+    /* Raw public keys we trust: count SHA-256 SPKI fingerprints (32 bytes
+     * each, coapsec_dtls_spki_fingerprint), and/or a callback returning 0
+     * for a trusted SubjectPublicKeyInfo. Neither: RPKs are not accepted. */
+    const uint8_t (*rpk_trust)[32];
+    size_t rpk_trust_count;
+    int (*rpk_verify)(void *user, const uint8_t *spki, size_t len, const uint8_t sha256[32]);
+    void *rpk_user;
+    /* Server: certificate_authorities of the CertificateRequest, as on the
+     * wire without the 2-byte total length (DistinguishedName<1..2^16-1>
+     * entries); NULL: empty list. */
+    const uint8_t *ca_names;
+    size_t ca_names_len;
+    /* 1: skip every check of the peer's key/chain (interop debugging only). */
+    uint8_t insecure_no_verify;
 } coapsec_dtls_config;
 
-/** Defaults: mtu 1280, timer 1 s doubling to 60 s, 6 retransmissions, EMS on. */
+/** Defaults: mtu 1280, timer 1 s doubling to 60 s, 6 retransmissions, EMS on,
+ * client certificates required, server name checked. */
 void coapsec_dtls_config_default(coapsec_dtls_config *cfg);
 
 /** Handshake object: lent by the caller while a handshake runs. */
@@ -166,6 +260,17 @@ typedef struct coapsec_dtls_hs {
     uint8_t cookie[255];
     uint8_t psk_id[COAPSEC_DTLS_PSK_ID_MAX];
     uint8_t psk[COAPSEC_DTLS_PSK_KEY_MAX];
+    /* ECDHE_ECDSA: credentials, negotiated types, keys, the peer's identity */
+    const struct coapsec_dtls_identity *identity; /* ours (borrowed) */
+    uint8_t offered;        /* client: bit 0 PSK offered, bit 1 ECDHE offered */
+    uint8_t cli_ct, srv_ct; /* negotiated certificate types (COAPSEC_DTLS_CT_*) */
+    uint8_t cert_req, peer_auth, have_peer_pub, have_pms, ems_done;
+    uint8_t ecdh_priv[32], ecdh_pub[65], peer_pub[65], pms[32];
+    uint8_t cv_hash[32]; /* transcript hash before the peer's CertificateVerify */
+    uint8_t peer_fp[32]; /* SHA-256 of the peer's SPKI */
+    char peer_name[128]; /* validated X.509 name (SAN or CN) */
+    char authority[256]; /* client: the authority dialled ("" = none) */
+    char reason[192];    /* text of the last refusal */
     uint8_t rx_map[COAPSEC_DTLS_HS_MSG_MAX / 8];
     uint8_t rx_buf[COAPSEC_DTLS_HS_MSG_MAX];
     uint8_t flight[COAPSEC_DTLS_FLIGHT_MAX];
@@ -206,6 +311,32 @@ enum coapsec_dtls_state {
 int coapsec_dtls_client_start(coapsec_dtls_conn *c, const coapsec_dtls_config *cfg, void *user,
                               coapsec_dtls_hs *hs, const uint8_t *psk_id, size_t idlen,
                               const uint8_t *psk, size_t psklen, coapsec_tstamp now);
+
+/** What a client brings to one connection (any subset; at least one of PSK or
+ * ECDHE must be possible). Everything is copied except identity, which must
+ * stay valid until the handshake ends (EV_HS_RELEASED). */
+typedef struct coapsec_dtls_client_creds {
+    const uint8_t *psk_id; /* PSK: offers 0xC0A8 */
+    size_t psk_id_len;
+    const uint8_t *psk;
+    size_t psk_len;
+    /* 0xC0AE is offered when the config trusts some server (trust, rpk_trust,
+     * rpk_verify or insecure_no_verify). identity: our key for client
+     * authentication (NULL: none; a CertificateRequest gets an empty list). */
+    const coapsec_dtls_identity *identity;
+    /* The host dialled (DNS name or IP literal, "[v6]" allowed): checked
+     * against the server certificate (cfg->verify_name) and sent as SNI when it
+     * is a DNS name. NULL: no name check, no SNI. */
+    const char *authority;
+} coapsec_dtls_client_creds;
+
+/**
+ * Client: start a handshake with the given credentials; sends the first
+ * ClientHello. Errors: INVAL (nothing to offer, bad lengths), CRYPTO.
+ */
+int coapsec_dtls_client_start_ex(coapsec_dtls_conn *c, const coapsec_dtls_config *cfg, void *user,
+                                 coapsec_dtls_hs *hs, const coapsec_dtls_client_creds *cr,
+                                 coapsec_tstamp now);
 
 /** Server-side stateless cookie context (RFC 6347 §4.2.1). */
 typedef struct coapsec_dtls_server {

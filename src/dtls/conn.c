@@ -16,6 +16,8 @@ void coapsec_dtls_config_default(coapsec_dtls_config *cfg) {
     cfg->offer_ems = 1;
     cfg->linger_ms = 30000;
     cfg->cookie_lifetime_ms = 60000;
+    cfg->require_client_auth = 1;
+    cfg->verify_name = 1;
 }
 
 const char *coapsec_dtls_alert_name(int alert) {
@@ -32,6 +34,16 @@ const char *coapsec_dtls_alert_name(int alert) {
         return "handshake_failure";
     case COAPSEC_DTLS_ALERT_ILLEGAL_PARAMETER:
         return "illegal_parameter";
+    case COAPSEC_DTLS_ALERT_BAD_CERTIFICATE:
+        return "bad_certificate";
+    case COAPSEC_DTLS_ALERT_UNSUPPORTED_CERTIFICATE:
+        return "unsupported_certificate";
+    case COAPSEC_DTLS_ALERT_CERTIFICATE_EXPIRED:
+        return "certificate_expired";
+    case COAPSEC_DTLS_ALERT_CERTIFICATE_UNKNOWN:
+        return "certificate_unknown";
+    case COAPSEC_DTLS_ALERT_UNKNOWN_CA:
+        return "unknown_ca";
     case COAPSEC_DTLS_ALERT_DECODE_ERROR:
         return "decode_error";
     case COAPSEC_DTLS_ALERT_DECRYPT_ERROR:
@@ -84,6 +96,8 @@ void cs_release_hs(coapsec_dtls_conn *c) {
         return;
     cs_wipe(c->hs->psk, sizeof c->hs->psk);
     c->hs->psk_len = 0;
+    cs_wipe(c->hs->ecdh_priv, sizeof c->hs->ecdh_priv);
+    cs_wipe(c->hs->pms, sizeof c->hs->pms);
     c->hs = NULL;
     c->flags &= (uint8_t)~CS_F_LINGER;
     coapsec_dtls_event ev;
@@ -175,6 +189,15 @@ void cs_established(coapsec_dtls_conn *c, coapsec_tstamp now) {
     ev.ems = (c->flags & CS_F_EMS) != 0;
     ev.psk_id = hs->psk_id;
     ev.psk_id_len = hs->psk_id_len;
+    if (c->suite == COAPSEC_DTLS_PSK_AES_128_CCM_8) {
+        ev.peer_auth = COAPSEC_DTLS_AUTH_PSK;
+    } else {
+        ev.peer_auth = hs->peer_auth;
+        if (hs->peer_auth == COAPSEC_DTLS_AUTH_X509)
+            ev.peer_name = hs->peer_name;
+        if (hs->peer_auth == COAPSEC_DTLS_AUTH_X509 || hs->peer_auth == COAPSEC_DTLS_AUTH_RPK)
+            ev.peer_key_sha256 = hs->peer_fp;
+    }
     cs_emit(c, &ev);
     if (c->hs != hs)
         return;
@@ -213,6 +236,10 @@ static int handle_alert(coapsec_dtls_conn *c, const uint8_t *p, size_t n) {
         (desc == COAPSEC_DTLS_ALERT_BAD_RECORD_MAC || desc == COAPSEC_DTLS_ALERT_DECRYPT_ERROR ||
          desc == COAPSEC_DTLS_ALERT_UNKNOWN_PSK_IDENTITY))
         return cs_fail(c, COAPSEC_ERR_AUTH, desc, true, "wrong key or identity");
+    if (handshaking(c) && desc >= COAPSEC_DTLS_ALERT_BAD_CERTIFICATE &&
+        desc <= COAPSEC_DTLS_ALERT_UNKNOWN_CA && desc != COAPSEC_DTLS_ALERT_ILLEGAL_PARAMETER)
+        return cs_fail(c, COAPSEC_ERR_AUTH, desc, true,
+                       "the peer rejected our certificate or raw public key");
     return cs_fail(c, handshaking(c) ? COAPSEC_ERR_HANDSHAKE : COAPSEC_ERR_CLOSED, desc, true,
                    "fatal alert from the peer");
 }
@@ -231,8 +258,13 @@ static int handle_fragment(coapsec_dtls_conn *c, uint16_t epoch, const cs_hsfrag
         return 0;
     }
     if (f->seq < hs->recv_seq) {
+        /* Only an exact copy of the peer's last message (still in rx_buf)
+         * says the peer lost our last flight; a different message with an
+         * old message_seq is dropped (state-machine conformance). */
         if (hs->peer_last_valid && f->seq == hs->peer_last_seq && f->off + f->flen == f->len &&
-            hs->flight_len > 0)
+            hs->flight_len > 0 && !hs->rx_active && f->type == hs->rx_type &&
+            f->len == hs->rx_len &&
+            (f->flen == 0 || !memcmp(hs->rx_buf + f->off, f->body, f->flen)))
             (void)cs_flight_send(c, now); /* the peer lost our last flight */
         return 0;
     }
@@ -251,6 +283,8 @@ static int handle_fragment(coapsec_dtls_conn *c, uint16_t epoch, const cs_hsfrag
         return 0;
     uint8_t type = hs->rx_type;
     uint32_t len = hs->rx_len;
+    if (type == CS_HT_CERTIFICATE_VERIFY) /* it signs the transcript before itself */
+        cs_transcript_hash(hs, hs->cv_hash);
     if (type != CS_HT_FINISHED) {
         uint8_t hdr[CS_HS_HDR];
         cs_hs_header(hdr, type, len, f->seq, 0, len);

@@ -25,8 +25,11 @@ enum {
     CS_HT_CLIENT_HELLO = 1,
     CS_HT_SERVER_HELLO = 2,
     CS_HT_HELLO_VERIFY = 3,
+    CS_HT_CERTIFICATE = 11,
     CS_HT_SERVER_KEY_EXCHANGE = 12,
+    CS_HT_CERTIFICATE_REQUEST = 13,
     CS_HT_SERVER_HELLO_DONE = 14,
+    CS_HT_CERTIFICATE_VERIFY = 15,
     CS_HT_CLIENT_KEY_EXCHANGE = 16,
     CS_HT_FINISHED = 20
 };
@@ -46,6 +49,11 @@ enum {
 enum {
     CS_EXT_SERVER_NAME = 0,
     CS_EXT_MAX_FRAGMENT_LENGTH = 1,
+    CS_EXT_SUPPORTED_GROUPS = 10,     /* RFC 8422 §5.1.1 */
+    CS_EXT_EC_POINT_FORMATS = 11,     /* RFC 8422 §5.1.2 */
+    CS_EXT_SIGNATURE_ALGORITHMS = 13, /* RFC 5246 §7.4.1.4.1 */
+    CS_EXT_CLIENT_CERT_TYPE = 19,     /* RFC 7250 §3 */
+    CS_EXT_SERVER_CERT_TYPE = 20,
     CS_EXT_EMS = 23,
     CS_EXT_RECORD_SIZE_LIMIT = 28,
     CS_EXT_RENEGOTIATION_INFO = 0xFF01
@@ -66,8 +74,24 @@ enum {
     CS_ST_S_WAIT_CH,
     CS_ST_S_WAIT_CKE,
     CS_ST_S_WAIT_CCS,
-    CS_ST_S_WAIT_FIN
+    CS_ST_S_WAIT_FIN,
+    /* ECDHE_ECDSA (0xC0AE) */
+    CS_ST_C_WAIT_CERT,   /* after ServerHello: the server's Certificate */
+    CS_ST_C_WAIT_SKE,    /* ServerKeyExchange (signed ECDHE params) */
+    CS_ST_C_WAIT_CR_SHD, /* CertificateRequest or ServerHelloDone */
+    CS_ST_C_WAIT_SHD2,   /* ServerHelloDone after a CertificateRequest */
+    CS_ST_S_WAIT_CERT,   /* the client's Certificate (we sent a CertificateRequest) */
+    CS_ST_S_WAIT_ECKE,   /* ECDHE ClientKeyExchange */
+    CS_ST_S_WAIT_CV      /* CertificateVerify */
 };
+/* Wire values for 0xC0AE. */
+#define CS_GROUP_SECP256R1 23u
+#define CS_GROUP_SECP384R1 24u
+#define CS_SIG_ECDSA_P256  0x0403u /* ecdsa_secp256r1_sha256 */
+#define CS_CERT_ECDSA_SIGN 64u     /* ClientCertificateType ecdsa_sign */
+#define CS_CURVE_NAMED     3u      /* ECCurveType named_curve */
+#define CS_WIRE_CT_X509    0u
+#define CS_WIRE_CT_RPK     2u
 /* conn->flags */
 #define CS_F_KEYS    0x01 /* key block derived */
 #define CS_F_EMS     0x02
@@ -154,6 +178,14 @@ typedef struct cs_exts {
     bool ems, reneg, reneg_bad, unknown_in_sh;
     uint8_t mfl;  /* 0 none, 1..4 */
     uint16_t rsl; /* 0 none */
+    /* 0xC0AE: presence and content (COAPSEC_DTLS_CT_* bits for the types;
+     * in a ServerHello the single type chosen) */
+    bool has_groups, p256, has_pf, pf_uncompressed, has_sigalgs, ecdsa_p256_sha256;
+    bool has_cct, has_sct;
+    bool sni_in_sh, foreign_in_sh; /* ServerHello: server_name / anything else unknown */
+    uint8_t cct, sct; /* ServerHello: the type chosen (COAPSEC_DTLS_CT_* bit, 0: unknown) */
+    const uint8_t *cct_list, *sct_list; /* ClientHello: the lists (length stripped) */
+    size_t cct_len, sct_len;
 } cs_exts;
 /* Parse an extensions block (after the 2-byte total length was read). */
 int cs_ext_parse(const uint8_t *p, size_t n, bool in_server_hello, cs_exts *e);
@@ -231,5 +263,41 @@ int cs_check_finished(coapsec_dtls_conn *c, const uint8_t *body, size_t len);
 int cs_add_finished(coapsec_dtls_conn *c);
 /* Derive master secret + key block once the premaster is known. */
 int cs_derive_keys(coapsec_dtls_conn *c);
+
+/* --- ECDHE_ECDSA (ecdhe.c, certmsg.c, certname.c) ---------------------------- */
+/* Which certificate types this config can use: for the peer's credentials
+ * (what we can verify) and for our own (what identity allows). */
+uint8_t cs_ct_peer_ok(const coapsec_dtls_config *cfg);
+uint8_t cs_ct_own_ok(const coapsec_dtls_config *cfg, const coapsec_dtls_identity *id);
+/* Pick the first type of a RFC 7250 list (1-byte length already stripped)
+ * that is also in mask: COAPSEC_DTLS_CT_* bit, 0 when none. */
+uint8_t cs_ct_pick(const uint8_t *list, size_t n, uint8_t mask);
+uint8_t cs_ct_wire(uint8_t bit);
+/* Append an extension header + body to b at *n (cap bytes). */
+int cs_ext_put(uint8_t *b, size_t cap, size_t *n, unsigned type, const uint8_t *body, size_t len);
+/* Fresh ephemeral key into hs (deterministic under COAPSEC_FUZZING). */
+int cs_ecdhe_keygen(coapsec_dtls_conn *c);
+/* Our Certificate message (chain or SPKI per the negotiated type). */
+int cs_add_certificate(coapsec_dtls_conn *c, uint8_t type_bit, bool empty);
+/* The peer's Certificate: validate (chain or RPK) and keep its key in hs.
+ * Returns 0 or the cs_fail() result. */
+int cs_on_certificate(coapsec_dtls_conn *c, const uint8_t *p, size_t n);
+/* Server: the signed ServerKeyExchange. Client: parse, check the point, verify. */
+int cs_add_server_key_exchange(coapsec_dtls_conn *c);
+int cs_on_server_key_exchange(coapsec_dtls_conn *c, const uint8_t *p, size_t n);
+int cs_add_certificate_request(coapsec_dtls_conn *c);
+int cs_on_certificate_request(coapsec_dtls_conn *c, const uint8_t *p, size_t n);
+/* Client: ECDHE ClientKeyExchange (our point). Server: parse, derive the premaster. */
+int cs_add_ecdhe_cke(coapsec_dtls_conn *c);
+int cs_on_ecdhe_cke(coapsec_dtls_conn *c, const uint8_t *p, size_t n);
+int cs_add_certificate_verify(coapsec_dtls_conn *c);
+int cs_on_certificate_verify(coapsec_dtls_conn *c, const uint8_t *p, size_t n);
+/* Fail with a formatted reason kept in hs->reason. */
+int cs_failf(coapsec_dtls_conn *c, int err, int alert, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The leaf's subjectAltName (first DNS/IP/URI) or subject CN as text. */
+int cs_cert_name(const uint8_t *der, size_t len, char *out, size_t cap);
+/* 1 when s is an IPv4/IPv6 literal (possibly "[v6]"). */
+bool cs_is_ip_literal(const char *s);
 
 #endif /* COAPSEC_DTLS_INT_H */

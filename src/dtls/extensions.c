@@ -1,8 +1,11 @@
 /*
  * dtls/extensions.c - the hello extensions the engine understands:
  * extended_master_secret (RFC 7627), renegotiation_info (RFC 5746),
- * max_fragment_length (RFC 6066 §4) and record_size_limit (RFC 8449).
- * Others are skipped in a ClientHello and flagged in a ServerHello.
+ * max_fragment_length (RFC 6066 §4) and record_size_limit (RFC 8449), and
+ * for 0xC0AE supported_groups / ec_point_formats (RFC 8422 §5.1),
+ * signature_algorithms (RFC 5246 §7.4.1.4.1) and the certificate types
+ * (RFC 7250 §3). Others are skipped in a ClientHello and flagged in a
+ * ServerHello.
  */
 #include "dtls/dtls_int.h"
 
@@ -45,9 +48,75 @@ int cs_ext_parse(const uint8_t *p, size_t n, bool in_server_hello, cs_exts *e) {
             e->rsl = cs_get16(d);
             bit = 8;
             break;
+        case CS_EXT_SUPPORTED_GROUPS: {
+            if (in_server_hello || len < 2 || cs_get16(d) != len - 2 || (len & 1))
+                return COAPSEC_ERR_FORMAT;
+            e->has_groups = true;
+            for (size_t i = 2; i < len; i += 2)
+                if (cs_get16(d + i) == CS_GROUP_SECP256R1)
+                    e->p256 = true;
+            bit = 16;
+            break;
+        }
+        case CS_EXT_EC_POINT_FORMATS:
+            if (len < 2 || d[0] != len - 1)
+                return COAPSEC_ERR_FORMAT;
+            e->has_pf = true;
+            e->pf_uncompressed = memchr(d + 1, 0, len - 1) != NULL;
+            bit = 32;
+            break;
+        case CS_EXT_SIGNATURE_ALGORITHMS:
+            if (in_server_hello || len < 4 || cs_get16(d) != len - 2 || (len & 1))
+                return COAPSEC_ERR_FORMAT;
+            e->has_sigalgs = true;
+            for (size_t i = 2; i < len; i += 2)
+                if (cs_get16(d + i) == CS_SIG_ECDSA_P256)
+                    e->ecdsa_p256_sha256 = true;
+            bit = 64;
+            break;
+        case CS_EXT_CLIENT_CERT_TYPE:
+        case CS_EXT_SERVER_CERT_TYPE: {
+            bool cli = type == CS_EXT_CLIENT_CERT_TYPE;
+            uint8_t chosen = 0;
+            const uint8_t *list = NULL;
+            size_t ln = 0;
+            if (in_server_hello) { /* one type: the one chosen (RFC 7250 §3) */
+                if (len != 1)
+                    return COAPSEC_ERR_FORMAT;
+                chosen = d[0] == CS_WIRE_CT_X509  ? COAPSEC_DTLS_CT_X509
+                         : d[0] == CS_WIRE_CT_RPK ? COAPSEC_DTLS_CT_RPK
+                                                  : 0;
+            } else {
+                if (len < 2 || d[0] != len - 1)
+                    return COAPSEC_ERR_FORMAT;
+                list = d + 1;
+                ln = len - 1;
+            }
+            if (cli) {
+                e->has_cct = true;
+                e->cct = chosen;
+                e->cct_list = list;
+                e->cct_len = ln;
+            } else {
+                e->has_sct = true;
+                e->sct = chosen;
+                e->sct_list = list;
+                e->sct_len = ln;
+            }
+            bit = cli ? 128 : 256;
+            break;
+        }
+        case CS_EXT_SERVER_NAME:
+            /* Tolerated whatever it holds (libcoap sends IP literals, RFC 6066
+             * §3 forbids them). In a ServerHello it is only valid (empty) as an
+             * answer to ours: flagged, the client decides. */
+            if (in_server_hello)
+                e->unknown_in_sh = e->sni_in_sh = true;
+            bit = 512;
+            break;
         default:
             if (in_server_hello)
-                e->unknown_in_sh = true;
+                e->unknown_in_sh = e->foreign_in_sh = true;
             break;
         }
         if (bit) {

@@ -54,7 +54,15 @@ int cs_finished(const coapsec_dtls_conn *c, bool client_label, const uint8_t has
 int cs_derive_keys(coapsec_dtls_conn *c) {
     coapsec_dtls_hs *hs = c->hs;
     uint8_t pms[4 + 2 * COAPSEC_DTLS_PSK_KEY_MAX], session_hash[32];
-    size_t n = cs_psk_premaster(hs->psk, hs->psk_len, pms);
+    size_t n;
+    if (c->suite == COAPSEC_DTLS_ECDHE_ECDSA_AES_128_CCM_8) {
+        if (!hs->have_pms)
+            return COAPSEC_ERR_STATE;
+        memcpy(pms, hs->pms, sizeof hs->pms); /* RFC 8422 §5.10: the ECDH X coordinate */
+        n = sizeof hs->pms;
+    } else {
+        n = cs_psk_premaster(hs->psk, hs->psk_len, pms);
+    }
     cs_transcript_hash(hs, session_hash); /* up to and including ClientKeyExchange */
     int rc = cs_master_secret(pms, n, hs->ems, hs->client_random, hs->server_random, session_hash,
                               c->master);

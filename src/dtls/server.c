@@ -1,8 +1,11 @@
 /*
  * dtls/server.c - the server handshake state machine (RFC 6347 §4.2, PSK key
- * exchange RFC 4279): accepting the cookie-verified ClientHello, choosing the
- * suite and extensions, the ServerHello/ServerKeyExchange/ServerHelloDone
- * flight, ClientKeyExchange with the PSK lookup, the client's Finished and our
+ * exchange RFC 4279, ECDHE_ECDSA RFC 8422 / RFC 7250): accepting the
+ * cookie-verified ClientHello, choosing the suite (in the client's order,
+ * among those our credentials serve), certificate types and extensions, the
+ * ServerHello [Certificate] ServerKeyExchange [CertificateRequest]
+ * ServerHelloDone flight, the client's [Certificate] ClientKeyExchange
+ * (PSK lookup or ECDH) [CertificateVerify], its Finished and our
  * ChangeCipherSpec/Finished flight.
  */
 #include "dtls/dtls_int.h"
@@ -46,6 +49,46 @@ static bool has_suite(const cs_client_hello *ch, unsigned suite) {
     return false;
 }
 
+/* Can 0xC0AE be served to this ClientHello? 0, or an alert with *why set.
+ * Sets the certificate types and whether a client certificate is asked. */
+static int ecdhe_check(coapsec_dtls_conn *c, const cs_exts *e, const char **why) {
+    coapsec_dtls_hs *hs = c->hs;
+    const coapsec_dtls_config *cfg = c->cfg;
+    /* RFC 8422 §5.1.1: without the extension any curve goes; with it,
+     * secp256r1 must be listed. */
+    if (e->has_groups && !e->p256) {
+        *why = "wrong curve: the client offers no secp256r1 in supported_groups";
+        return COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE;
+    }
+    /* RFC 5246 §7.4.1.4.1: no extension means {sha1,ecdsa}, which we do not use. */
+    if (!e->ecdsa_p256_sha256) {
+        *why = "wrong signature algorithm: the client does not offer ecdsa_secp256r1_sha256";
+        return COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE;
+    }
+    uint8_t own = cs_ct_own_ok(cfg, hs->identity), peer = cs_ct_peer_ok(cfg);
+    /* Our certificate type (RFC 7250 §4.2). */
+    hs->srv_ct = e->has_sct ? cs_ct_pick(e->sct_list, e->sct_len, own)
+                            : (uint8_t)(own & COAPSEC_DTLS_CT_X509);
+    if (!hs->srv_ct) {
+        *why = e->has_sct ? "no common server certificate type"
+                          : "the client accepts only X.509 and we have no certificate";
+        return COAPSEC_DTLS_ALERT_UNSUPPORTED_CERTIFICATE;
+    }
+    /* The client's: asked for whenever we can check one. */
+    hs->cli_ct = e->has_cct ? cs_ct_pick(e->cct_list, e->cct_len, peer)
+                            : (uint8_t)(peer & COAPSEC_DTLS_CT_X509);
+    hs->cert_req = hs->cli_ct != 0;
+    if (!hs->cert_req && cfg->require_client_auth) {
+        *why = "no common client certificate type (a client certificate is required)";
+        return COAPSEC_DTLS_ALERT_UNSUPPORTED_CERTIFICATE;
+    }
+    if (e->has_pf && !e->pf_uncompressed) { /* RFC 8422 §5.1.2 */
+        *why = "the client does not accept uncompressed points";
+        return COAPSEC_DTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    return 0;
+}
+
 static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coapsec_tstamp now) {
     coapsec_dtls_hs *hs = c->hs;
     cs_client_hello ch;
@@ -53,26 +96,52 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
         return fail(c, COAPSEC_DTLS_ALERT_DECODE_ERROR, "malformed ClientHello");
     if (ch.version > CS_DTLS12) /* DTLS versions count down: {254,255} is 1.0 */
         return fail(c, COAPSEC_DTLS_ALERT_PROTOCOL_VERSION, "client does not offer DTLS 1.2");
-    if (!has_suite(&ch, COAPSEC_DTLS_PSK_AES_128_CCM_8) || !memchr(ch.comp, 0, ch.comp_len))
-        return fail(c, COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE, "no common cipher suite");
+    if (!memchr(ch.comp, 0, ch.comp_len))
+        return fail(c, COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE, "no null compression");
     cs_exts e;
     if (cs_ext_parse(ch.ext, ch.ext_len, false, &e) != 0)
         return fail(c, COAPSEC_DTLS_ALERT_DECODE_ERROR, "malformed ClientHello extensions");
     if (e.reneg_bad)
         return fail(c, COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE, "bad renegotiation_info");
+    /* The suite: the client's first that our credentials serve. */
+    hs->identity = c->cfg->server_identity;
+    const char *why = "peer offered no suite of ours";
+    int why_alert = COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE;
+    unsigned suite = 0;
+    for (size_t i = 0; i + 1 < ch.suites_len && !suite; i += 2) {
+        unsigned s = cs_get16(ch.suites + i);
+        if (s == COAPSEC_DTLS_PSK_AES_128_CCM_8 && c->cfg->psk_lookup) {
+            suite = s;
+        } else if (s == COAPSEC_DTLS_ECDHE_ECDSA_AES_128_CCM_8 && hs->identity &&
+                   hs->identity->key) {
+            const char *w = NULL;
+            int a = ecdhe_check(c, &e, &w);
+            if (a == 0)
+                suite = s;
+            else {
+                why = w;
+                why_alert = a;
+            }
+        }
+    }
+    if (!suite)
+        return cs_failf(c, COAPSEC_ERR_HANDSHAKE, why_alert, "%s", why);
+    bool ecdhe = suite == COAPSEC_DTLS_ECDHE_ECDSA_AES_128_CCM_8;
+    if (!ecdhe)
+        hs->cert_req = 0;
     memcpy(hs->client_random, ch.random, 32);
     hs->reneg = e.reneg || has_suite(&ch, CS_SCSV);
     hs->client_ext_ems = e.ems;
     hs->ems = e.ems && c->cfg->offer_ems;
     hs->peer_mfl = e.mfl;
     hs->peer_rsl = e.rsl;
-    c->suite = COAPSEC_DTLS_PSK_AES_128_CCM_8;
+    c->suite = (uint16_t)suite;
     c->max_plain = cs_ext_plain_limit(e.mfl, e.rsl);
     if (cs_cfg_random(c->cfg, hs->server_random, 32) != 0)
         return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "no randomness");
 
     /* ServerHello: no session id (no resumption yet). */
-    uint8_t sh[2 + 32 + 1 + 2 + 1 + 2 + 5 + 4 + 5 + 6];
+    uint8_t sh[2 + 32 + 1 + 2 + 1 + 2 + 5 + 4 + 5 + 6 + 6 + 5 + 5];
     size_t k = 0;
     cs_put16(sh, CS_DTLS12);
     k += 2;
@@ -106,6 +175,18 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
         sh[k + 4] = e.mfl;
         k += 5;
     }
+    if (ecdhe && e.has_pf) { /* RFC 8422 §5.2 */
+        static const uint8_t pf[] = {1, 0};
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_EC_POINT_FORMATS, pf, sizeof pf);
+    }
+    if (ecdhe && e.has_sct) { /* RFC 7250 §4.2: the one type chosen */
+        uint8_t t = cs_ct_wire(hs->srv_ct);
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_SERVER_CERT_TYPE, &t, 1);
+    }
+    if (ecdhe && e.has_cct && hs->cert_req) {
+        uint8_t t = cs_ct_wire(hs->cli_ct);
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_CLIENT_CERT_TYPE, &t, 1);
+    }
     if (k == extstart + 2)
         k = extstart;
     else
@@ -115,7 +196,14 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
     hs->peer_last_valid = 1;
     cs_flight_begin(hs);
     int rc = cs_flight_add_hs(c, CS_HT_SERVER_HELLO, sh, k);
-    if (!rc && c->cfg->psk_hint && c->cfg->psk_hint_len) {
+    if (ecdhe) {
+        if (!rc)
+            rc = cs_add_certificate(c, hs->srv_ct, false);
+        if (!rc)
+            rc = cs_add_server_key_exchange(c);
+        if (!rc && hs->cert_req)
+            rc = cs_add_certificate_request(c);
+    } else if (!rc && c->cfg->psk_hint && c->cfg->psk_hint_len) {
         uint8_t ske[2 + 128];
         size_t hl = c->cfg->psk_hint_len > 128 ? 128 : c->cfg->psk_hint_len;
         cs_put16(ske, (uint32_t)hl);
@@ -129,7 +217,7 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
     if (rc)
         return cs_fail(c, rc, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, false, "cannot send flight");
     cs_flight_arm(c, false, now);
-    c->state = CS_ST_S_WAIT_CKE;
+    c->state = !ecdhe ? CS_ST_S_WAIT_CKE : hs->cert_req ? CS_ST_S_WAIT_CERT : CS_ST_S_WAIT_ECKE;
     return 0;
 }
 
@@ -191,6 +279,37 @@ int cs_server_handle(coapsec_dtls_conn *c, uint8_t type, const uint8_t *body, si
     case CS_ST_S_WAIT_FIN:
         if (type == CS_HT_FINISHED)
             return on_finished(c, body, len, now);
+        break;
+    case CS_ST_S_WAIT_CERT:
+        if (type == CS_HT_CERTIFICATE) {
+            int rc = cs_on_certificate(c, body, len);
+            if (rc)
+                return rc;
+            c->state = CS_ST_S_WAIT_ECKE;
+            return 0;
+        }
+        break;
+    case CS_ST_S_WAIT_ECKE:
+        if (type == CS_HT_CLIENT_KEY_EXCHANGE) {
+            int rc = cs_on_ecdhe_cke(c, body, len);
+            if (rc)
+                return rc;
+            rc = cs_derive_keys(c);
+            if (rc)
+                return cs_fail(c, rc, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, false,
+                               "key derivation failed");
+            c->state = c->hs->have_peer_pub ? CS_ST_S_WAIT_CV : CS_ST_S_WAIT_CCS;
+            return 0;
+        }
+        break;
+    case CS_ST_S_WAIT_CV:
+        if (type == CS_HT_CERTIFICATE_VERIFY) {
+            int rc = cs_on_certificate_verify(c, body, len);
+            if (rc)
+                return rc;
+            c->state = CS_ST_S_WAIT_CCS;
+            return 0;
+        }
         break;
     default:
         break;

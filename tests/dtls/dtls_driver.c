@@ -3,9 +3,21 @@
  * raw interop tests against openssl s_client/s_server and gnutls-cli/serv.
  *
  *   dtls_driver client|server --psk-id ID --psk-hex HEX [--mtu N] [--hint H]
- *               [--wait-ms N] ADDR PORT
+ *               [--wait-ms N] [--retrans-ms N] [--retrans-max-ms N]
+ *               [--max-retransmits N] ADDR PORT
  *
- * client: handshakes, prints "suite 0xC0A8", sends each stdin line as one
+ *   certificates / raw public keys (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, 0xC0AE):
+ *               [--cert CHAIN.pem --key KEY.pem] [--ca CA.pem] [--rpk-key KEY.pem]
+ *               [--rpk-trust SPKI.pem|.der]... [--no-verify] [--name AUTHORITY]
+ *               [--no-client-auth] [--rpk-only | --x509-only]
+ *   --cert/--key: our chain and key; --rpk-key: our key as a raw public key
+ *   (the same key may be given with --key); --ca: trust anchors for the peer's
+ *   chain; --rpk-trust: a trusted peer SPKI (repeatable); --name: the
+ *   authority the client checks (default ADDR; "" for none); the PSK options
+ *   become optional. After the handshake it also prints "peer-auth
+ *   psk|rpk|x509|none", "peer-name NAME" and "peer-key sha256:HEX".
+ *
+ * client: handshakes, prints "suite 0xC0A8" (or 0xC0AE), sends each stdin line as one
  *         record, prints every record received as "recv: <text>", and on
  *         stdin EOF waits --wait-ms (default 1500) for replies, sends
  *         close_notify and exits 0. Handshake failure: "error: ..." and exit 1.
@@ -25,6 +37,28 @@
 #include <unistd.h>
 
 #include "coapsec/dtls.h"
+
+static coapsec_dtls_key *own_key;
+static coapsec_dtls_identity ident;
+static uint8_t cert_list[8192];
+static coapsec_dtls_trust *trust;
+static uint8_t rpk_fps[8][32];
+static size_t n_rpk;
+
+static int64_t wall_clock(void *user) {
+    (void)user;
+    return (int64_t)time(NULL);
+}
+
+static int read_file(const char *path, char *buf, size_t cap, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    *len = fread(buf, 1, cap - 1, f);
+    buf[*len] = 0;
+    fclose(f);
+    return 0;
+}
 
 static coapsec_dtls_config cfg;
 static coapsec_dtls_conn conn;
@@ -76,6 +110,18 @@ static void cb_event(void *user, const coapsec_dtls_event *ev) {
         established = 1;
         printf("suite 0x%04X\n", ev->suite);
         printf("identity %.*s\n", (int)ev->psk_id_len, (const char *)ev->psk_id);
+        printf("peer-auth %s\n", ev->peer_auth == COAPSEC_DTLS_AUTH_PSK    ? "psk"
+                                 : ev->peer_auth == COAPSEC_DTLS_AUTH_RPK  ? "rpk"
+                                 : ev->peer_auth == COAPSEC_DTLS_AUTH_X509 ? "x509"
+                                                                           : "none");
+        if (ev->peer_name)
+            printf("peer-name %s\n", ev->peer_name);
+        if (ev->peer_key_sha256) {
+            printf("peer-key sha256:");
+            for (int i = 0; i < 32; i++)
+                printf("%02x", ev->peer_key_sha256[i]);
+            printf("\n");
+        }
         printf("ems %d\n", ev->ems);
         printf("max-dgram %zu\n", max_sent);
         break;
@@ -118,7 +164,8 @@ static int hexval(int ch) {
 
 static int usage(void) {
     fprintf(stderr, "usage: dtls_driver client|server --psk-id ID --psk-hex HEX [--mtu N] "
-                    "[--hint H] [--wait-ms N] ADDR PORT\n");
+                    "[--hint H] [--wait-ms N] [--retrans-ms N] [--retrans-max-ms N] "
+                    "[--max-retransmits N] ADDR PORT\n");
     return 2;
 }
 
@@ -171,7 +218,9 @@ int main(int argc, char **argv) {
     if (!is_server && strcmp(argv[1], "client") != 0)
         return usage();
     const char *id = NULL, *hex = NULL, *hint = NULL, *addr = NULL, *port = NULL;
-    int mtu = 0, wait_ms = 1500;
+    const char *cert = NULL, *keyf = NULL, *ca = NULL, *rpk_key = NULL, *name = NULL;
+    int no_verify = 0, no_client_auth = 0, rpk_only = 0, x509_only = 0;
+    int mtu = 0, wait_ms = 1500, retrans_ms = 0, retrans_max_ms = 0, max_retrans = -1;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--psk-id") && i + 1 < argc)
             id = argv[++i];
@@ -179,10 +228,42 @@ int main(int argc, char **argv) {
             hex = argv[++i];
         else if (!strcmp(argv[i], "--mtu") && i + 1 < argc)
             mtu = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--cert") && i + 1 < argc)
+            cert = argv[++i];
+        else if (!strcmp(argv[i], "--key") && i + 1 < argc)
+            keyf = argv[++i];
+        else if (!strcmp(argv[i], "--ca") && i + 1 < argc)
+            ca = argv[++i];
+        else if (!strcmp(argv[i], "--rpk-key") && i + 1 < argc)
+            rpk_key = argv[++i];
+        else if (!strcmp(argv[i], "--name") && i + 1 < argc)
+            name = argv[++i];
+        else if (!strcmp(argv[i], "--rpk-trust") && i + 1 < argc) {
+            char buf[4096];
+            size_t n;
+            if (n_rpk == 8 || read_file(argv[++i], buf, sizeof buf, &n) != 0 ||
+                coapsec_dtls_spki_fingerprint_any((const uint8_t *)buf, n, rpk_fps[n_rpk++]) != 0) {
+                fprintf(stderr, "cannot read raw public key %s\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--no-verify"))
+            no_verify = 1;
+        else if (!strcmp(argv[i], "--no-client-auth"))
+            no_client_auth = 1;
+        else if (!strcmp(argv[i], "--rpk-only"))
+            rpk_only = 1;
+        else if (!strcmp(argv[i], "--x509-only"))
+            x509_only = 1;
         else if (!strcmp(argv[i], "--hint") && i + 1 < argc)
             hint = argv[++i];
         else if (!strcmp(argv[i], "--wait-ms") && i + 1 < argc)
             wait_ms = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--retrans-ms") && i + 1 < argc)
+            retrans_ms = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--retrans-max-ms") && i + 1 < argc)
+            retrans_max_ms = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--max-retransmits") && i + 1 < argc)
+            max_retrans = atoi(argv[++i]);
         else if (!addr)
             addr = argv[i];
         else if (!port)
@@ -190,8 +271,37 @@ int main(int argc, char **argv) {
         else
             return usage();
     }
-    if (!id || !hex || !addr || !port)
+    int have_ecdsa = cert || keyf || rpk_key || ca || n_rpk || no_verify;
+    if ((!id || !hex) && !have_ecdsa)
         return usage();
+    if (!addr || !port)
+        return usage();
+    if (keyf || rpk_key) {
+        const char *kf = keyf ? keyf : rpk_key;
+        if (coapsec_dtls_key_load_file(&own_key, kf) != 0) {
+            fprintf(stderr, "cannot load key %s\n", kf);
+            return 2;
+        }
+        ident.key = own_key;
+    }
+    if (cert) {
+        static char pem[16384];
+        size_t n, ll;
+        if (read_file(cert, pem, sizeof pem, &n) != 0 ||
+            coapsec_dtls_cert_list_from_pem(pem, n, cert_list, sizeof cert_list, &ll) != 0) {
+            fprintf(stderr, "cannot load certificates %s\n", cert);
+            return 2;
+        }
+        ident.cert_list = cert_list;
+        ident.cert_list_len = ll;
+    }
+    if (ca &&
+        (coapsec_dtls_trust_new(&trust) != 0 || coapsec_dtls_trust_add_file(trust, ca) != 0)) {
+        fprintf(stderr, "cannot load trust anchors %s\n", ca);
+        return 2;
+    }
+    if (!id || !hex)
+        goto no_psk;
     idlen = strlen(id);
     size_t hl = strlen(hex);
     if (idlen == 0 || idlen > sizeof psk_id || hl == 0 || hl % 2 || hl / 2 > sizeof psk)
@@ -204,6 +314,7 @@ int main(int argc, char **argv) {
         psk[i] = (uint8_t)(a << 4 | b);
     }
     psklen = hl / 2;
+no_psk:
 
     coapsec_dtls_config_default(&cfg);
     cfg.cb.send = cb_send;
@@ -211,7 +322,28 @@ int main(int argc, char **argv) {
     cfg.cb.event = cb_event;
     if (mtu > 0)
         cfg.mtu = (uint16_t)mtu;
-    cfg.psk_lookup = lookup;
+    if (retrans_ms > 0) /* loss tests: shorter timers, more retries */
+        cfg.retrans_initial_ms = (uint32_t)retrans_ms;
+    if (retrans_max_ms > 0)
+        cfg.retrans_max_ms = (uint32_t)retrans_max_ms;
+    if (max_retrans >= 0 && max_retrans <= 255)
+        cfg.max_retransmits = (uint8_t)max_retrans;
+    if (psklen)
+        cfg.psk_lookup = lookup;
+    cfg.wall_clock = wall_clock;
+    cfg.trust = trust;
+    if (n_rpk) {
+        cfg.rpk_trust = (const uint8_t(*)[32])rpk_fps;
+        cfg.rpk_trust_count = n_rpk;
+    }
+    cfg.insecure_no_verify = (uint8_t)no_verify;
+    cfg.require_client_auth = (uint8_t)!no_client_auth;
+    if (rpk_only)
+        cfg.cert_types = COAPSEC_DTLS_CT_RPK;
+    if (x509_only)
+        cfg.cert_types = COAPSEC_DTLS_CT_X509;
+    if (is_server && ident.key)
+        cfg.server_identity = &ident;
     if (hint) {
         cfg.psk_hint = (const uint8_t *)hint;
         cfg.psk_hint_len = strlen(hint);
@@ -239,8 +371,17 @@ int main(int argc, char **argv) {
     } else {
         memcpy(&peer, ai->ai_addr, ai->ai_addrlen);
         peerlen = ai->ai_addrlen;
-        if (coapsec_dtls_client_start(&conn, &cfg, NULL, &hs, psk_id, idlen, psk, psklen,
-                                      now_ms()) != 0) {
+        coapsec_dtls_client_creds cr;
+        memset(&cr, 0, sizeof cr);
+        if (psklen) {
+            cr.psk_id = psk_id;
+            cr.psk_id_len = idlen;
+            cr.psk = psk;
+            cr.psk_len = psklen;
+        }
+        cr.identity = ident.key ? &ident : NULL;
+        cr.authority = name ? (*name ? name : NULL) : addr;
+        if (coapsec_dtls_client_start_ex(&conn, &cfg, NULL, &hs, &cr, now_ms()) != 0) {
             printf("error: cannot start\n");
             return 1;
         }

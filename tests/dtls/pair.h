@@ -1,7 +1,8 @@
 /*
  * tests/dtls/pair.h - test harness shared by the DTLS unit tests: a client
  * and a server engine (node 0 and node 1) on the simulated network, with a
- * seeded PRNG, a PSK table, and counters for every callback. Header-only
+ * seeded PRNG, a PSK table, counters for every callback, and a hook that
+ * lets a test rewrite datagrams in flight (pair.mangle). Header-only
  * (static functions) so that each test program stays self-contained.
  */
 #ifndef COAPSEC_TESTS_DTLS_PAIR_H
@@ -30,6 +31,10 @@ typedef struct tnode {
     int established, failed, closed, released, hvr_sent, ems, app_count;
     int fail_err, fail_alert, fail_from_peer;
     const char *fail_reason;
+    char fail_text[256]; /* copy of fail_reason */
+    int peer_auth;       /* ESTABLISHED: enum coapsec_dtls_peer_auth */
+    char peer_name[128];
+    uint8_t peer_fp[32];
     unsigned suite;
     coapsec_tstamp done_at;
     char psk_id[COAPSEC_DTLS_PSK_ID_MAX + 1];
@@ -45,29 +50,38 @@ typedef struct tpair {
     const uint8_t *server_key; /* what the server's lookup answers */
     size_t server_key_len;
     const char *known_id;
+    /* Optional: rewrite a datagram sent by `from` in place; returns its new length. */
+    size_t (*mangle)(struct tpair *p, struct tnode *from, uint8_t *d, size_t len, size_t cap);
+    void *mangle_user;
 } tpair;
 
-static int pair_rand(void *user, uint8_t *buf, size_t len) {
+static inline int pair_rand(void *user, uint8_t *buf, size_t len) {
     simrng_fill((simrng *)user, buf, len);
     return 0;
 }
 
-static int pair_send(void *user, const uint8_t *d, size_t len) {
+static inline int pair_send(void *user, const uint8_t *d, size_t len) {
     tnode *n = user;
     n->sent++;
     if (len > n->max_dgram)
         n->max_dgram = len;
+    uint8_t tmp[SIMNET_MAX_DGRAM];
+    if (n->pair->mangle && len <= sizeof tmp) {
+        memcpy(tmp, d, len);
+        len = n->pair->mangle(n->pair, n, tmp, len, sizeof tmp);
+        d = tmp;
+    }
     return simnet_send(n->pair->net, n->id, n->peer, d, len);
 }
 
-static void pair_recv(void *user, const uint8_t *d, size_t len) {
+static inline void pair_recv(void *user, const uint8_t *d, size_t len) {
     tnode *n = user;
     n->app_count++;
     n->app_len = len < sizeof n->app ? len : sizeof n->app;
     memcpy(n->app, d, n->app_len);
 }
 
-static void pair_event(void *user, const coapsec_dtls_event *ev) {
+static inline void pair_event(void *user, const coapsec_dtls_event *ev) {
     tnode *n = user;
     switch (ev->type) {
     case COAPSEC_DTLS_EV_ESTABLISHED:
@@ -77,6 +91,10 @@ static void pair_event(void *user, const coapsec_dtls_event *ev) {
         n->done_at = n->pair->net->now;
         memcpy(n->psk_id, ev->psk_id, ev->psk_id_len);
         n->psk_id[ev->psk_id_len] = 0;
+        n->peer_auth = ev->peer_auth;
+        snprintf(n->peer_name, sizeof n->peer_name, "%s", ev->peer_name ? ev->peer_name : "");
+        if (ev->peer_key_sha256)
+            memcpy(n->peer_fp, ev->peer_key_sha256, 32);
         break;
     case COAPSEC_DTLS_EV_FAILED:
         n->failed++;
@@ -84,6 +102,7 @@ static void pair_event(void *user, const coapsec_dtls_event *ev) {
         n->fail_alert = ev->alert;
         n->fail_from_peer = ev->alert_from_peer;
         n->fail_reason = ev->reason;
+        snprintf(n->fail_text, sizeof n->fail_text, "%s", ev->reason ? ev->reason : "");
         n->done_at = n->pair->net->now;
         break;
     case COAPSEC_DTLS_EV_CLOSED:
@@ -95,7 +114,8 @@ static void pair_event(void *user, const coapsec_dtls_event *ev) {
     }
 }
 
-static int pair_lookup(void *user, const uint8_t *id, size_t idlen, uint8_t *key, size_t *keylen) {
+static inline int pair_lookup(void *user, const uint8_t *id, size_t idlen, uint8_t *key,
+                              size_t *keylen) {
     tpair *p = user;
     if (idlen != strlen(p->known_id) || memcmp(id, p->known_id, idlen) != 0)
         return -1;
@@ -104,8 +124,8 @@ static int pair_lookup(void *user, const uint8_t *id, size_t idlen, uint8_t *key
     return 0;
 }
 
-static void node_deliver(void *node, simnet *net, int from, const uint8_t *data, size_t len,
-                         coapsec_tstamp now) {
+static inline void node_deliver(void *node, simnet *net, int from, const uint8_t *data, size_t len,
+                                coapsec_tstamp now) {
     tnode *n = node;
     uint8_t buf[SIMNET_MAX_DGRAM];
     memcpy(buf, data, len);
@@ -126,19 +146,19 @@ static void node_deliver(void *node, simnet *net, int from, const uint8_t *data,
         coapsec_dtls_conn_recv(&n->conn, buf, len, now);
 }
 
-static coapsec_tstamp node_expiry(void *node) {
+static inline coapsec_tstamp node_expiry(void *node) {
     tnode *n = node;
     return n->started ? coapsec_dtls_conn_expiry(&n->conn) : COAPSEC_TSTAMP_NONE;
 }
 
-static void node_expire(void *node, simnet *net, coapsec_tstamp now) {
+static inline void node_expire(void *node, simnet *net, coapsec_tstamp now) {
     tnode *n = node;
     coapsec_dtls_conn_handle_expiry(&n->conn, now);
 }
 
 static const simnet_node_ops node_ops = {node_deliver, node_expiry, node_expire};
 
-static void node_setup(tpair *p, tnode *n, int id, int peer, bool server, uint64_t seed) {
+static inline void node_setup(tpair *p, tnode *n, int id, int peer, bool server, uint64_t seed) {
     memset(n, 0, sizeof *n);
     n->pair = p;
     n->id = id;
@@ -158,7 +178,7 @@ static void node_setup(tpair *p, tnode *n, int id, int peer, bool server, uint64
 }
 
 /* Set up both nodes (not started). Configs may be tweaked before pair_start. */
-static void pair_init(tpair *p, uint64_t seed) {
+static inline void pair_init(tpair *p, uint64_t seed) {
     memset(p, 0, sizeof *p);
     p->net = simnet_new(2, seed);
     p->server_key = (const uint8_t *)PAIR_KEY;
@@ -170,22 +190,22 @@ static void pair_init(tpair *p, uint64_t seed) {
     simnet_attach(p->net, 1, &node_ops, &p->s);
 }
 
-static int pair_start_with(tpair *p, const char *id, const char *key) {
+static inline int pair_start_with(tpair *p, const char *id, const char *key) {
     coapsec_dtls_server_init(&p->s.srv, &p->s.cfg, p->net->now);
     p->c.started = true;
     return coapsec_dtls_client_start(&p->c.conn, &p->c.cfg, &p->c, &p->c.hs, (const uint8_t *)id,
                                      strlen(id), (const uint8_t *)key, strlen(key), p->net->now);
 }
 
-static int pair_start(tpair *p) {
+static inline int pair_start(tpair *p) {
     return pair_start_with(p, PAIR_ID, PAIR_KEY);
 }
 
-static long pair_run(tpair *p, coapsec_tstamp until) {
+static inline long pair_run(tpair *p, coapsec_tstamp until) {
     return simnet_run(p->net, until, 2000000);
 }
 
-static void pair_free(tpair *p) {
+static inline void pair_free(tpair *p) {
     simnet_free(p->net);
     p->net = NULL;
 }
