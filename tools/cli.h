@@ -76,6 +76,8 @@ int cs_client_main(int argc, char **argv);
 int cs_server_main(int argc, char **argv);
 void cs_client_usage(FILE *f);
 void cs_server_usage(FILE *f);
+int cs_onem2m_main(int argc, char **argv); /* tools/onem2m.c */
+void cs_onem2m_usage(FILE *f);
 
 /* Exit statuses of the tool. */
 enum {

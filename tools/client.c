@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
+#include "sessions.h"
+#include "transfer.h"
 
 #define CS_CLIENT_MAX_PAYLOAD (64u * 1024u)
 
@@ -27,7 +29,8 @@ typedef struct client_state {
 void cs_client_usage(FILE *f) {
     fputs("usage: coapsec client [-m METHOD] [-e TEXT | -f FILE] [-t TYPE] [-A TYPE]\n"
           "                      [-O NUM,TEXT|NUM,0xHEX]... [-N] [-T TOKEN] [-B SECONDS]\n"
-          "                      [-o FILE] [-U] [-u IDENTITY -k KEY] [-v LEVEL] URI\n"
+          "                      [-o FILE] [-U] [-u IDENTITY -k KEY] [-b [NUM,]SIZE]\n"
+          "                      [-s SECONDS] [--ack-timeout MS] [-v LEVEL] URI\n"
           "  -m METHOD   get (default), put, post, delete, fetch, patch, ipatch\n"
           "  -e TEXT     request payload (%XX escapes are decoded)\n"
           "  -f FILE     request payload from FILE ('-' = stdin)\n"
@@ -43,6 +46,21 @@ void cs_client_usage(FILE *f) {
           "  -U          do not add Uri-Host / Uri-Port options\n"
           "  -u IDENTITY PSK identity for coaps:// (text, or 0xHEX)\n"
           "  -k KEY      pre-shared key for coaps:// (text, or 0xHEX; >= 16 bytes advised)\n"
+          "  -b [NUM,]SIZE  block size 16..1024 (power of two) for block-wise transfers\n"
+          "              (RFC 7959; default 1024), optionally starting a GET at block NUM\n"
+          "              (NUM:SIZE also accepted). Bodies larger than one block always go\n"
+          "              block-wise; large responses are reassembled (up to 16 MiB)\n"
+          "  -s SECONDS  observe the resource (RFC 7641) for SECONDS, printing each\n"
+          "              notification's payload on a line of its own, then deregister\n"
+          "  --ack-timeout MS  RFC 7252 ACK_TIMEOUT in milliseconds (default 2000)\n"
+          "  -p PORT     local UDP port to send from (default: ephemeral)\n"
+          "  -K SECONDS  CoAP ping (empty CON) after SECONDS without input: keeps the\n"
+          "              session and NAT bindings open (libcoap -K)\n"
+          "  --serve     after the response, stay up serving /time and a store (PUT/POST\n"
+          "              create, GET reads, DELETE removes) to the server over the\n"
+          "              session the client opened, until SIGINT/SIGTERM; with coaps://\n"
+          "              all plaintext CoAP is dropped and no handshake is accepted\n"
+          "  --serve-for SECONDS  like --serve, then exit\n"
           "  -v LEVEL    0-9: 1 prints the response code and options to stderr,\n"
           "              2 also the request, 3+ endpoint and engine diagnostics\n"
           "  URI         coap://HOST[:PORT]/PATH[?QUERY]  (IPv6: coap://[::1]:5683/)\n"
@@ -83,6 +101,7 @@ static void session_cb(void *user, const coapsec_session_event *ev) {
         cs_cli_log(1, "DTLS: %s (0x%04X), handshake %u ms", cs_cli_suite_name(ev->suite), ev->suite,
                    (unsigned)ev->handshake_ms);
     }
+    cs_sess_event(NULL, ev, "coapsec client");
 }
 
 int cs_client_main(int argc, char **argv) {
@@ -96,11 +115,24 @@ int cs_client_main(int argc, char **argv) {
     unsigned flags = 0;
     uint8_t psk_id[COAPSEC_DTLS_PSK_ID_MAX], psk[COAPSEC_DTLS_PSK_KEY_MAX];
     long psk_idlen = -1, psklen = -1;
-    int c;
+    int c, block_szx = -1;
+    uint32_t block_num = 0;
+    unsigned long observe_s = 0;
+    static cs_sess_opts sopt; /* sessions.c: -K, --serve */
+    unsigned long lport = 0;
+    cs_sess_opts_init(&sopt);
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt(argc, argv, ":m:e:f:t:A:O:NT:B:o:Uu:k:v:h")) != -1) {
+    static const struct option longopts[] = {
+        {"ack-timeout", required_argument, NULL, 1000},
+        {"serve", no_argument, NULL, CS_OPT_SERVE},
+        {"serve-for", required_argument, NULL, CS_OPT_SERVE_FOR},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long ack_timeout = 0;
+    while ((c = getopt_long(argc, argv, ":m:e:f:t:A:O:NT:B:o:Uu:k:v:hb:s:p:K:", longopts, NULL)) !=
+           -1) {
         switch (c) {
         case 'm':
             if ((method = cs_cli_method(optarg)) < 0) {
@@ -174,6 +206,37 @@ int cs_client_main(int argc, char **argv) {
                 return CS_EXIT_USAGE;
             }
             cs_cli_verbose = (int)verbose;
+            break;
+        case 'b':
+            if (cs_cli_parse_block(optarg, &block_szx, &block_num) != 0) {
+                fprintf(stderr, "coapsec client: -b wants [NUM,]SIZE with SIZE 16, 32, 64, "
+                                "128, 256, 512 or 1024\n");
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 1000:
+            if (cs_cli_parse_ulong(optarg, 10, 60000, &ack_timeout) != 0) {
+                fprintf(stderr, "coapsec client: --ack-timeout wants milliseconds (10-60000)\n");
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 's':
+            if (cs_cli_parse_ulong(optarg, 1, 86400, &observe_s) != 0) {
+                fprintf(stderr, "coapsec client: -s wants seconds (1-86400)\n");
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 'p':
+            if (cs_cli_parse_ulong(optarg, 1, 65535, &lport) != 0) {
+                fprintf(stderr, "coapsec client: -p wants a port (1-65535)\n");
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case 'K':
+        case CS_OPT_SERVE:
+        case CS_OPT_SERVE_FOR:
+            if (cs_sess_opt(&sopt, c, optarg, "coapsec client") != 0)
+                return CS_EXIT_USAGE;
             break;
         case 'h':
             cs_client_usage(stdout);
@@ -251,8 +314,22 @@ int cs_client_main(int argc, char **argv) {
     coapsec_endpoint_config cfg;
     coapsec_endpoint_config_default(&cfg);
     cfg.max_peers = 4;
+    coapsec_coap_params params; /* RFC 7252 §4.8: ACK_TIMEOUT may be changed */
+    coapsec_coap_params_default(&params);
+    if (ack_timeout) {
+        params.ack_timeout_ms = (uint32_t)ack_timeout;
+        params.processing_delay_ms = (uint32_t)ack_timeout;
+        cfg.params = &params;
+    }
     cfg.log = log_cb;
     cfg.session_event = session_cb;
+    cs_sess_apply(&sopt, &cfg);
+    if (lport) {
+        cfg.bind[0].host = "0.0.0.0";
+        cfg.bind[0].port = (uint16_t)lport;
+        cfg.nbind = 1;
+    }
+    cfg.dtls_only = sopt.serve && secure; /* DTLS client only: never plaintext */
     client_state st;
     memset(&st, 0, sizeof st);
     cfg.user = &st;
@@ -269,10 +346,38 @@ int cs_client_main(int argc, char **argv) {
         free(fdata);
         return CS_EXIT_USAGE;
     }
+    if (sopt.serve && cs_serve_setup(ep) != 0) { /* resources up before the session is */
+        fprintf(stderr, "coapsec client: cannot register the served resources\n");
+        coapsec_endpoint_free(ep);
+        free(fdata);
+        return CS_EXIT_FAIL;
+    }
     if (cs_cli_verbose >= 2)
         cs_cli_dump_msg(stderr, "-> ", &req);
-    rc = coapsec_endpoint_request(ep, uri, &req, flags, on_response, &st);
-    free(fdata);
+    if (observe_s) {
+        FILE *oout = outfile ? fopen(outfile, "wb") : stdout;
+        int ox = CS_EXIT_FAIL;
+        if (!oout)
+            fprintf(stderr, "coapsec client: cannot write %s\n", outfile);
+        else
+            ox = cs_client_observe(ep, uri, &req, flags, observe_s, wait_s, oout);
+        if (oout && oout != stdout && fclose(oout) != 0)
+            ox = CS_EXIT_FAIL;
+        coapsec_endpoint_free(ep);
+        free(fdata);
+        fflush(stdout);
+        return ox;
+    }
+    /* Bodies larger than a block go block-wise (RFC 7959 §2.5); a Block2
+     * response to a GET is reassembled in body (§2.4). The request payload
+     * stays valid until the end: the blocks are cut from it as they go. */
+    uint8_t *body = method == COAPSEC_GET ? malloc(CS_TOOL_MAX_BODY) : NULL;
+    coapsec_coap_xfer xfer = {block_szx, body, body ? CS_TOOL_MAX_BODY : 0, block_num};
+    rc = coapsec_endpoint_request_ex(ep, uri, &req, flags, &xfer, on_response, &st);
+    if (rc < 0) {
+        free(fdata);
+        fdata = NULL;
+    }
     if (rc < 0) {
         int exit_code = CS_EXIT_FAIL;
         if (rc == COAPSEC_ERR_URI) {
@@ -283,14 +388,15 @@ int cs_client_main(int argc, char **argv) {
             fprintf(stderr, "coapsec client: cannot resolve the host of '%s'\n", uri);
         } else if (rc == COAPSEC_ERR_NOBUF) {
             fprintf(stderr,
-                    "coapsec client: request too large for one message (%zu-byte payload; "
-                    "block-wise transfer is not supported)\n",
+                    "coapsec client: request too large (%zu-byte payload; options and token "
+                    "leave no room for a block)\n",
                     req.payload_len);
             exit_code = CS_EXIT_USAGE;
         } else {
             fprintf(stderr, "coapsec client: cannot send the request: %s\n", coapsec_strerror(rc));
         }
         coapsec_endpoint_free(ep);
+        free(body);
         return exit_code;
     }
 
@@ -305,9 +411,13 @@ int cs_client_main(int argc, char **argv) {
             break;
         }
     }
+    if (sopt.serve && st.done && st.status == 0)
+        cs_serve_run(ep, sopt.serve_for_s); /* sessions.c */
     char hs_error[200];
     snprintf(hs_error, sizeof hs_error, "%s", coapsec_endpoint_last_error_text(ep));
     coapsec_endpoint_free(ep);
+    free(fdata);
+    free(body);
 
     int exit_code;
     if (!st.done && secure && !st.established) {

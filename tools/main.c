@@ -15,6 +15,7 @@ static void usage(FILE *f) {
           "Commands:\n"
           "  client   send one request and print the response (libcoap coap-client options)\n"
           "  server   run a CoAP server (libcoap coap-server options)\n"
+          "  onem2m   send a oneM2M request primitive (JSON) and print the response as JSON\n"
           "  help     this text; `coapsec help client|server` for a command's options\n"
           "  version  print the version\n"
           "See docs/CLI.md.\n",
@@ -31,6 +32,8 @@ int main(int argc, char **argv) {
         return cs_client_main(argc - 1, argv + 1);
     if (strcmp(cmd, "server") == 0)
         return cs_server_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "onem2m") == 0)
+        return cs_onem2m_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("coapsec %s\n", CS_TOOL_VERSION);
         return CS_EXIT_OK;
@@ -40,6 +43,8 @@ int main(int argc, char **argv) {
             cs_client_usage(stdout);
         else if (argc > 2 && strcmp(argv[2], "server") == 0)
             cs_server_usage(stdout);
+        else if (argc > 2 && strcmp(argv[2], "onem2m") == 0)
+            cs_onem2m_usage(stdout);
         else
             usage(stdout);
         return CS_EXIT_OK;

@@ -17,7 +17,9 @@
 #include "cli.h"
 #include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
+#include "sessions.h"
 #include "store.h"
+#include "transfer.h"
 
 #define CS_SERVER_BANNER                                                                           \
     "This is coapsec, a secure CoAP server (RFC 7252 over DTLS 1.2, oneM2M TS-0008 profile)"
@@ -51,9 +53,12 @@ void cs_server_usage(FILE *f) {
           "  --max-resources N  cap on stored resources (default 256); beyond it 5.03\n"
           "  --max-bytes N      cap on the total stored payload bytes (default 1048576);\n"
           "                     beyond it 4.13\n"
-          "Resources: / (banner), /time, /.well-known/core; PUT or POST on any other\n"
-          "path stores a resource, GET reads it, DELETE removes it.\n",
+          "Resources: / (banner), /time (observable: notified every second),\n"
+          "/.well-known/core; PUT or POST on any other path stores a resource (bodies\n"
+          "up to --max-bytes, at most 16 MiB, arrive block-wise), GET reads it (large\n"
+          "ones are served block-wise), DELETE removes it.\n",
           f);
+    cs_sess_server_usage(f); /* sessions.c: limits, --send */
 }
 
 static void log_request(server_state *s, const coapsec_coap_req *req, uint8_t code) {
@@ -129,7 +134,8 @@ static void h_store(void *user, const coapsec_coap_req *req, coapsec_coap_respon
         resp->msg.code = COAPSEC_CONTENT;
         if (it->cf >= 0)
             coapsec_coap_resp_uint(resp, COAPSEC_OPT_CONTENT_FORMAT, (uint32_t)it->cf);
-        if (coapsec_coap_resp_payload(resp, it->data, it->len) != 0)
+        /* Larger than a block: the engine sends the block asked for (RFC 7959 §2.4). */
+        if (coapsec_coap_resp_body(resp, it->data, it->len) != 0)
             diagnostic(resp, COAPSEC_INTERNAL_SERVER_ERROR, "resource too large to send");
         break;
     case COAPSEC_PUT:
@@ -240,6 +246,7 @@ static void session_cb(void *user, const coapsec_session_event *ev) {
     } else {
         cs_cli_log(2, "DTLS: session with %s closed", a);
     }
+    cs_sess_event(s->ep, ev, "coapsec server");
 }
 
 /* libcoap's -i file: "hint,identity,key" per line, '#' comments. A line is
@@ -297,8 +304,16 @@ int cs_server_main(int argc, char **argv) {
         {"max-bytes", required_argument, NULL, 'Z'},
         {"nosec", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'H'},
+        {"max-sessions", required_argument, NULL, CS_OPT_MAX_SESSIONS},
+        {"max-handshakes", required_argument, NULL, CS_OPT_MAX_HANDSHAKES},
+        {"idle-timeout", required_argument, NULL, CS_OPT_IDLE},
+        {"protect", required_argument, NULL, CS_OPT_PROTECT},
+        {"send", required_argument, NULL, CS_OPT_SEND},
+        {"send-timeout", required_argument, NULL, CS_OPT_SEND_TIMEOUT},
         {NULL, 0, NULL, 0},
     };
+    static cs_sess_opts sopt; /* sessions.c */
+    cs_sess_opts_init(&sopt);
     const char *addr = NULL;
     unsigned long port = 5683, verbose = 0, max_items = 256, max_bytes = 1048576;
     const char *idfile = NULL, *hint = "CoAP";
@@ -358,6 +373,15 @@ int cs_server_main(int argc, char **argv) {
         case 'N':
             nosec = 1;
             break;
+        case CS_OPT_MAX_SESSIONS:
+        case CS_OPT_MAX_HANDSHAKES:
+        case CS_OPT_IDLE:
+        case CS_OPT_PROTECT:
+        case CS_OPT_SEND:
+        case CS_OPT_SEND_TIMEOUT:
+            if (cs_sess_opt(&sopt, c, optarg, "coapsec server") != 0)
+                return CS_EXIT_USAGE;
+            break;
         case 'H':
             cs_server_usage(stdout);
             return CS_EXIT_OK;
@@ -398,7 +422,11 @@ int cs_server_main(int argc, char **argv) {
     cfg.log = log_cb;
     cfg.well_known_links = store_links;
     cfg.session_event = session_cb;
+    cs_sess_apply(&sopt, &cfg);
     cfg.user = &s;
+    /* Block1 uploads (RFC 7959 §2.5) are reassembled up to the store's byte cap. */
+    cfg.block1_size = max_bytes < CS_TOOL_MAX_BODY ? max_bytes : CS_TOOL_MAX_BODY;
+    cfg.block1_count = cfg.block1_size ? 2 : 0;
     /* Binds: per address, coap on PORT (NoSec mode or --nosec), coaps on PORT+1. */
     const char *hosts[2] = {addr ? addr : "0.0.0.0", "::"};
     size_t nhosts = addr ? 1 : 2;
@@ -451,6 +479,12 @@ int cs_server_main(int argc, char **argv) {
         return CS_EXIT_FAIL;
     }
     coapsec_coap_set_fallback(coap, h_store, &s);
+    if (cs_sess_start_sends(s.ep, &sopt) != 0) {
+        coapsec_endpoint_free(s.ep);
+        cs_store_free(&s.store);
+        return CS_EXIT_USAGE;
+    }
+    coapsec_coap_set_observable(coap, "time", 1); /* RFC 7641: notified every second */
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -468,12 +502,13 @@ int cs_server_main(int argc, char **argv) {
                    (unsigned)coapsec_endpoint_local_port(s.ep, 0));
     int exit_code = CS_EXIT_OK;
     while (!stop_requested) {
-        if (coapsec_endpoint_process(s.ep, 1000) < 0) {
+        if (coapsec_endpoint_process(s.ep, cs_server_time_tick(s.ep)) < 0) {
             fprintf(stderr, "coapsec server: socket error\n");
             exit_code = CS_EXIT_FAIL;
             break;
         }
     }
+    cs_sess_log_stats(s.ep, "coapsec server");
     cs_cli_log(1, "coapsec server: stopped");
     coapsec_endpoint_free(s.ep);
     cs_store_free(&s.store);

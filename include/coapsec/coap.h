@@ -207,6 +207,7 @@ typedef struct coapsec_coap_xfer_ {
     size_t body_len, sent, inflight_len;
     uint8_t *rbuf;
     size_t rcap, rlen;
+    size_t rbase; /* offset of rbuf[0] in the resource (xfer->start) */
     coapsec_response_cb cb;
     void *cb_user;
     uint8_t tmpl[COAPSEC_MAX_PDU];
@@ -466,12 +467,16 @@ int coapsec_block_szx(size_t size);
  * (coapsec_coap_set_block_szx, initially 6 = 1024 bytes). body: where the
  * engine reassembles a Block2 response to a GET before calling the response
  * callback once with the whole body (NULL: each response is delivered as it
- * comes, Block2 and all, as coapsec_coap_request does).
+ * comes, Block2 and all, as coapsec_coap_request does). start: with body on a
+ * GET, the Block2 number (of size szx, or 1024 bytes when szx is -1) to
+ * begin at (libcoap's -b NUM,SIZE); body then holds the resource from that
+ * block on. 0 = the whole resource.
  */
 typedef struct coapsec_coap_xfer {
     int szx;
     uint8_t *body;
     size_t body_cap;
+    uint32_t start;
 } coapsec_coap_xfer;
 
 /**

@@ -58,7 +58,8 @@ extern "C" {
  * stored in the session and may be at most this long (table identities: any). */
 #define COAPSEC_ENDPOINT_PSK_ID_INLINE 32
 /* TS-0008: keys must resist brute force; shorter keys are accepted with a warning. */
-#define COAPSEC_ENDPOINT_PSK_MIN_WARN 16
+#define COAPSEC_ENDPOINT_PSK_MIN_WARN       16
+#define COAPSEC_ENDPOINT_DEFAULT_PROTECT_MS 30000 /* eviction protection window */
 
 typedef struct coapsec_endpoint coapsec_endpoint;
 
@@ -80,7 +81,10 @@ typedef struct coapsec_endpoint_bind {
 enum coapsec_session_event_type {
     COAPSEC_SESSION_ESTABLISHED = 1, /* a handshake completed: peer is the new generation */
     COAPSEC_SESSION_CLOSED,          /* close_notify, or closed by us */
-    COAPSEC_SESSION_FAILED           /* handshake failed or fatal alert: see err, reason */
+    COAPSEC_SESSION_FAILED,          /* handshake failed or fatal alert: see err, reason */
+    COAPSEC_SESSION_EVICTED,         /* we ended it to make room (close_notify sent) */
+    COAPSEC_SESSION_DEAD,            /* keepalive: ping_dead_after pings went unanswered */
+    COAPSEC_SESSION_RESUMED          /* reserved: an abbreviated handshake resumed it */
 };
 
 typedef struct coapsec_session_event {
@@ -117,6 +121,27 @@ typedef struct coapsec_endpoint_config {
     uint32_t dtls_retrans_initial_ms; /* handshake retransmission timer; 0 = 1000 */
     uint8_t dtls_max_retransmits;     /* then the handshake times out; 0 = 6 */
     void (*session_event)(void *user, const coapsec_session_event *ev);
+    /* Session lifetimes and limits (sessions.c; TS-0008 §7). 0 = the default. */
+    uint32_t idle_timeout_ms;  /* close (close_notify) after this long without input; 0 = never */
+    uint32_t protect_ms;       /* active this recently: never evicted for a new handshake;
+                                * 0 = COAPSEC_ENDPOINT_DEFAULT_PROTECT_MS */
+    uint32_t ping_interval_ms; /* CoAP ping (empty CON) after this long without input; 0 = off */
+    uint32_t ping_dead_after;  /* unanswered pings in a row -> COAPSEC_SESSION_DEAD; 0 = 3 */
+    uint32_t max_client_sessions; /* sessions we opened as DTLS client; beyond it the least
+                                   * recently used idle one is closed; 0 = max_peers */
+    uint32_t max_waiting;         /* requests waiting for a peer to connect
+                                   * (coapsec_endpoint_request_identity); 0 = 16 */
+    size_t max_memory;            /* fail coapsec_endpoint_new with COAPSEC_ERR_NOMEM when the
+                                   * tables would need more bytes; 0 = no cap */
+    int dtls_only;                /* drop all plaintext CoAP, even on NoSec binds: a node that is
+                                   * DTLS client only (talks and serves only over sessions it opened) */
+    /* Server Block1 (RFC 7959 §2.5): block1_count (<= COAPSEC_COAP_MAX_BLOCK1)
+     * reassembly buffers of block1_size bytes each, allocated here; a request
+     * body larger than one block is accumulated in one and the handler runs
+     * once with the whole body (see coapsec_coap_set_block1_buffers). 0 = none:
+     * bodies of more than one block are refused with 4.13. */
+    size_t block1_size;
+    uint32_t block1_count;
 } coapsec_endpoint_config;
 
 /** Endpoint counters (the engine has its own: coapsec_endpoint_coap(ep)->stats). */
@@ -267,6 +292,94 @@ unsigned coapsec_endpoint_peer_suite(const coapsec_endpoint *ep, coapsec_peer_id
  * is freed. Returns 0 or COAPSEC_ERR_NOTFOUND.
  */
 int coapsec_endpoint_close_peer(coapsec_endpoint *ep, coapsec_peer_id peer);
+
+/* ---- sessions: CoAP role independent of the DTLS role, limits, counters --------------- */
+
+/**
+ * Send a request on the peer's current session, whichever side opened it
+ * (a DTLS server may send requests to its clients; a DTLS client endpoint
+ * serves resources to its server). req is sent as is (add Uri-Path yourself).
+ * cb as for coapsec_endpoint_request(); the exchange is bound to peer's
+ * generation. Returns a handle >= 0, COAPSEC_ERR_NOTFOUND (stale peer id),
+ * COAPSEC_ERR_CLOSED (session not established), or an engine error.
+ */
+int coapsec_endpoint_request_peer(coapsec_endpoint *ep, coapsec_peer_id peer,
+                                  const coapsec_msg *req, coapsec_response_cb cb, void *user);
+
+/**
+ * Send a request to the peer authenticated with PSK identity id (any DTLS
+ * role): at once when it has an established session, else it waits in a
+ * bounded queue (max_waiting) until that peer completes a handshake; if none
+ * does within timeout_ms (0 = 60000), cb gets COAPSEC_ERR_TIMEOUT. Returns a
+ * handle >= 0 (coapsec_endpoint_cancel works), COAPSEC_ERR_INVAL,
+ * COAPSEC_ERR_BUSY (queue full), COAPSEC_ERR_NOBUF or an engine error.
+ */
+int coapsec_endpoint_request_identity(coapsec_endpoint *ep, const uint8_t *id, size_t idlen,
+                                      const coapsec_msg *req, uint32_t timeout_ms,
+                                      coapsec_response_cb cb, void *user);
+
+/** The peer id of the established session authenticated with identity id.
+ *  0 or COAPSEC_ERR_NOTFOUND. */
+int coapsec_endpoint_find_identity(const coapsec_endpoint *ep, const uint8_t *id, size_t idlen,
+                                   coapsec_peer_id *out);
+
+/** Session counters (TS-0008 §7 resource limits). */
+typedef struct coapsec_session_stats {
+    uint32_t sessions;        /* peers in the table now (secure and NoSec) */
+    uint32_t secure_sessions; /* of which DTLS sessions (handshaking or established) */
+    uint32_t client_sessions; /* of which we are the DTLS client */
+    uint32_t handshakes;      /* handshakes in progress now */
+    uint32_t waiting;         /* requests waiting for a peer to connect */
+    uint32_t max_sessions, max_handshakes, max_client_sessions; /* the caps */
+    uint64_t evictions;      /* sessions ended to make room (close_notify sent) */
+    uint64_t evictions_dead; /* of which peers declared dead */
+    uint64_t idle_closed;    /* sessions closed by the idle timeout */
+    uint64_t pings_sent;     /* CoAP pings (empty CON) sent as keepalive */
+    uint64_t pings_answered; /* pings followed by input from the peer */
+    uint64_t dead;           /* COAPSEC_SESSION_DEAD events */
+    uint64_t wait_timeouts;  /* waiting requests that timed out */
+    size_t memory;           /* bytes allocated for the endpoint's tables */
+} coapsec_session_stats;
+
+/** Fill *out with the current session counters. */
+void coapsec_endpoint_session_stats(const coapsec_endpoint *ep, coapsec_session_stats *out);
+
+/* ---- block-wise transfers (RFC 7959) and observe (RFC 7641) ---------------------------- */
+
+/**
+ * coapsec_endpoint_request() with the block-wise settings of
+ * coapsec_coap_request_ex() (xfer may be NULL): a payload larger than one
+ * block goes out as Block1 blocks, and with xfer->body a Block2 response to a
+ * GET is reassembled there and cb sees the whole body. Over coap:// and
+ * coaps:// alike (a request queued behind a handshake keeps its settings).
+ * req->payload must stay valid until cb is called. Same returns as
+ * coapsec_endpoint_request(); cb statuses also COAPSEC_ERR_NOBUF (body larger
+ * than xfer->body_cap) and COAPSEC_ERR_FORMAT (inconsistent blocks).
+ */
+int coapsec_endpoint_request_ex(coapsec_endpoint *ep, const char *uri, const coapsec_msg *req,
+                                unsigned flags, const coapsec_coap_xfer *xfer,
+                                coapsec_response_cb cb, void *user);
+
+/**
+ * Observe the resource at uri (RFC 7641): req (GET or FETCH) is sent with
+ * Observe: 0, over coap:// or coaps:// (queued behind a handshake like a
+ * request). cb is called for the first response and each fresh notification,
+ * as for coapsec_coap_observe(); a call with status != 0, a non-2.xx code or
+ * no Observe option is the last one. Returns a handle >= 0 for
+ * coapsec_endpoint_observe_cancel(), or the errors of coapsec_endpoint_request().
+ */
+int coapsec_endpoint_observe(coapsec_endpoint *ep, const char *uri, const coapsec_msg *req,
+                             unsigned flags, coapsec_response_cb cb, void *user);
+
+/**
+ * End an observation without a further callback: deregister = 1 sends the
+ * request again with Observe: 1 and the same token (RFC 7641 §3.6), 0 only
+ * forgets it (the next notification is answered with RST). An observation
+ * still waiting for its handshake is just dropped. Returns 0,
+ * COAPSEC_ERR_NOTFOUND (unknown or ended handle) or an engine error of the
+ * deregistration request.
+ */
+int coapsec_endpoint_observe_cancel(coapsec_endpoint *ep, int handle, int deregister);
 
 /** Why the last DTLS session failed, e.g. "wrong key or identity (bad_record_mac)",
  *  "unknown PSK identity (unknown_psk_identity)", "no answer from the peer (timeout)";

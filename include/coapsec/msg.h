@@ -173,6 +173,16 @@ enum { COAPSEC_OPTFMT_EMPTY, COAPSEC_OPTFMT_OPAQUE, COAPSEC_OPTFMT_UINT, COAPSEC
 
 /** The registry entry for num, or NULL when the option is not recognised. */
 const coapsec_optdef *coapsec_optdef_find(uint16_t num);
+/**
+ * Recognise the options of an application protocol on top of CoAP (e.g.
+ * oneM2M's, coapsec_onem2m_recognise_options()) in addition to the built-in
+ * registry, process-wide: coapsec_optdef_find() and the §5.4.1 check then
+ * know them. defs (n entries, sorted by number, none built in) is not copied
+ * and must stay valid; a new call replaces the previous set (NULL, 0 clears
+ * it). Call it before any engine runs; it is not thread-safe. Returns 0 or
+ * COAPSEC_ERR_INVAL.
+ */
+int coapsec_optdef_extend(const coapsec_optdef *defs, size_t n);
 
 /**
  * First unrecognised critical option in a request or response (§5.4.1), or

@@ -281,6 +281,244 @@ int coapsec_onem2m_rsp_to_json(const coapsec_onem2m_prim *p, char *out, size_t c
  *  COAPSEC_ERR_FORMAT. */
 int coapsec_onem2m_json_check(const char *json, size_t len);
 
+/* ---- the oneM2M options in the CoAP layer -------------------------------------- */
+
+/**
+ * The oneM2M options of one numbering as CoAP option definitions, sorted by
+ * number, into out (cap entries; COAPSEC_ONEM2M_P_COUNT always suffice).
+ * Returns the count, COAPSEC_ERR_INVAL or COAPSEC_ERR_NOBUF.
+ */
+int coapsec_onem2m_optdefs(int numbering, coapsec_optdef *out, size_t cap);
+
+/**
+ * Make the CoAP layer recognise the oneM2M options of one numbering
+ * (coapsec_optdef_extend(), process-wide; call before any engine runs): an
+ * endpoint then hands requests carrying them to its handlers and accepts
+ * responses carrying them, instead of 4.02 / rejecting them (RFC 7252 §5.4.1;
+ * the options are critical). Returns 0 or COAPSEC_ERR_INVAL.
+ */
+int coapsec_onem2m_recognise_options(int numbering);
+
+/* ---- JSON member lookup ----------------------------------------------------- */
+
+/**
+ * Find member key of the JSON object json (one level, no unescaping of keys
+ * beyond a plain byte compare) and point *val at its raw value text (a
+ * string value includes its quotes). Returns 0, COAPSEC_ERR_NOTFOUND (no such
+ * member), COAPSEC_ERR_FORMAT (not a well-formed object) or COAPSEC_ERR_INVAL.
+ */
+int coapsec_onem2m_json_member(const char *json, size_t len, const char *key,
+                               coapsec_onem2m_str *val);
+
+/* ---- Response Status Codes used by the response-type logic ------------------- */
+
+enum coapsec_onem2m_rsc_value {
+    COAPSEC_ONEM2M_RSC_ACCEPTED_NB_SYNCH = 1001,
+    COAPSEC_ONEM2M_RSC_ACCEPTED_NB_ASYNCH = 1002,
+    COAPSEC_ONEM2M_RSC_OK = 2000,
+    COAPSEC_ONEM2M_RSC_CREATED = 2001,
+    COAPSEC_ONEM2M_RSC_BAD_REQUEST = 4000,
+    COAPSEC_ONEM2M_RSC_NOT_FOUND = 4004,
+    COAPSEC_ONEM2M_RSC_OPERATION_NOT_ALLOWED = 4005,
+    COAPSEC_ONEM2M_RSC_REQUEST_TIMEOUT = 4008,
+    COAPSEC_ONEM2M_RSC_CONFLICT = 4105,
+    COAPSEC_ONEM2M_RSC_INTERNAL_SERVER_ERROR = 5000,
+    COAPSEC_ONEM2M_RSC_NOT_IMPLEMENTED = 5001,
+    COAPSEC_ONEM2M_RSC_NB_SYNCH_NOT_SUPPORTED = 5206,
+};
+
+/* ---- originator: response types and the originator timeout (§6.3) ----------- */
+
+#ifndef COAPSEC_ONEM2M_MAX_OUTSTANDING
+#define COAPSEC_ONEM2M_MAX_OUTSTANDING 16 /* requests an originator tracks at once */
+#endif
+#define COAPSEC_ONEM2M_RQI_MAX 64 /* longest Request Identifier tracked */
+
+/** What coapsec_onem2m_orig_response() made of a response. */
+enum coapsec_onem2m_orig_event {
+    /** The result of the request (blocking answer, or the result of a
+     *  non-blocking one): its tracking ended. */
+    COAPSEC_ONEM2M_ORIG_FINAL = 1,
+    /** 1001/1002 to a non-blocking or flex-blocking request: the result comes
+     *  later (synch: retrieve the <request> resource named by loc; asynch: a
+     *  NOTIFY to rturi). The request stays tracked under the same timeout. */
+    COAPSEC_ONEM2M_ORIG_ACCEPTED = 2,
+};
+
+typedef struct coapsec_onem2m_outstanding_ {
+    uint8_t state; /* private: 0 free, 1 waiting, 2 accepted, 3 timed out (tombstone) */
+    uint8_t rqi_len;
+    int32_t op, rt;
+    uint32_t seq;
+    coapsec_tstamp deadline;
+    char rqi[COAPSEC_ONEM2M_RQI_MAX];
+} coapsec_onem2m_outstanding_;
+
+/**
+ * Originator state (caller-owned, no allocation, sans-I/O): the requests sent
+ * and not yet answered, keyed by Request Identifier, each with its own
+ * deadline (the originator timeout, e.g. derived from rqet). When a deadline
+ * passes, coapsec_onem2m_orig_expire() produces the REQUEST_TIMEOUT (4008)
+ * response primitive; a response that arrives afterwards is "late" and must
+ * be ignored (TS-0008 §6.3): coapsec_onem2m_orig_response() says so.
+ */
+typedef struct coapsec_onem2m_orig {
+    coapsec_onem2m_outstanding_ o[COAPSEC_ONEM2M_MAX_OUTSTANDING];
+    uint32_t seq;      /* private */
+    uint64_t timeouts; /* requests that ended with REQUEST_TIMEOUT */
+    uint64_t late;     /* responses dropped because their request timed out */
+    uint64_t unknown;  /* responses dropped because their rqi was never sent */
+} coapsec_onem2m_orig;
+
+/** Empty the table and zero the counters. */
+void coapsec_onem2m_orig_init(coapsec_onem2m_orig *o);
+
+/**
+ * Track a request primitive just sent (its rqi, op and rt), answered at the
+ * latest timeout_ms after now. A tombstone of a timed-out request is reused
+ * when no slot is free. Returns 0, COAPSEC_ERR_INVAL (NULL, no rqi, rqi
+ * longer than COAPSEC_ONEM2M_RQI_MAX, timeout_ms 0), COAPSEC_ERR_STATE (that
+ * rqi is outstanding already) or COAPSEC_ERR_NOMEM (table full).
+ */
+int coapsec_onem2m_orig_start(coapsec_onem2m_orig *o, const coapsec_onem2m_prim *req,
+                              uint64_t timeout_ms, coapsec_tstamp now);
+
+/**
+ * A response primitive for one of our requests arrived: the CoAP response, or
+ * the result of a non-blocking request (coapsec_onem2m_result_from_json() on
+ * the retrieved <request> resource or on the content of the NOTIFY). Matched
+ * by rqi. Returns COAPSEC_ONEM2M_ORIG_FINAL or COAPSEC_ONEM2M_ORIG_ACCEPTED,
+ * or, meaning "ignore it": COAPSEC_ERR_TIMEOUT (late: its request timed out,
+ * or its deadline is at or before now; coapsec_onem2m_orig_expire() then
+ * reports the timeout), COAPSEC_ERR_NOTFOUND (no such rqi outstanding),
+ * COAPSEC_ERR_INVAL (NULL or no rqi).
+ */
+int coapsec_onem2m_orig_response(coapsec_onem2m_orig *o, const coapsec_onem2m_prim *rsp,
+                                 coapsec_tstamp now);
+
+/** The earliest deadline of the outstanding requests, or COAPSEC_TSTAMP_NONE. */
+coapsec_tstamp coapsec_onem2m_orig_expiry(const coapsec_onem2m_orig *o);
+
+/**
+ * If a request's deadline is at or before now: end it, fill out (initialised
+ * here) with its REQUEST_TIMEOUT response primitive (rsc 4008, its rqi) and
+ * return 1. Otherwise return 0. Call until it returns 0.
+ */
+int coapsec_onem2m_orig_expire(coapsec_onem2m_orig *o, coapsec_onem2m_prim *out,
+                               coapsec_tstamp now);
+
+/** Number of requests still outstanding (waiting or accepted). */
+int coapsec_onem2m_orig_outstanding(const coapsec_onem2m_orig *o);
+
+/**
+ * Read the result of a non-blocking request from a JSON text: a <request>
+ * resource {"m2m:req":{..."rs":n,"ol":{...}}} (synch: the originator
+ * retrieved it) or {"m2m:rsp":{...}} (asynch: the content of the NOTIFY).
+ * On success *out is the result as a response primitive (rsc, rqi, pc...;
+ * strings point into json). Returns 1 (a result: rs COMPLETED or FAILED, or
+ * an m2m:rsp), 0 (the <request> is still PENDING or FORWARDED: ask again),
+ * COAPSEC_ERR_FORMAT (neither form, no rsc in the result) or an error of
+ * coapsec_onem2m_from_json.
+ */
+int coapsec_onem2m_result_from_json(coapsec_onem2m_prim *out, const char *json, size_t len);
+
+/**
+ * Parse a oneM2M timestamp (TS-0004 m2m:timestamp, ISO 8601 basic format
+ * "YYYYMMDDTHHMMSS", UTC, exactly 15 characters; e.g. rqet) into seconds since
+ * 1970-01-01. Returns 0 or COAPSEC_ERR_FORMAT.
+ */
+int coapsec_onem2m_time_parse(coapsec_onem2m_str ts, uint64_t *epoch_s);
+
+/* ---- receiver: non-blocking requests and <request> resources (§6.3) ---------- */
+
+#ifndef COAPSEC_ONEM2M_MAX_REQRES
+#define COAPSEC_ONEM2M_MAX_REQRES 16 /* <request> resources a receiver keeps */
+#endif
+#ifndef COAPSEC_ONEM2M_REQRES_PC
+#define COAPSEC_ONEM2M_REQRES_PC 1024 /* stored result content per <request> */
+#endif
+#define COAPSEC_ONEM2M_REQRES_STR 128 /* stored target / originator / rturi */
+
+/** requestStatus of a <request> resource (TS-0004 m2m:requestStatus). */
+enum coapsec_onem2m_rs {
+    COAPSEC_ONEM2M_RS_COMPLETED = 1,
+    COAPSEC_ONEM2M_RS_FAILED = 2,
+    COAPSEC_ONEM2M_RS_PENDING = 3,
+    COAPSEC_ONEM2M_RS_FORWARDED = 4,
+};
+
+typedef struct coapsec_onem2m_reqres {
+    uint8_t used;
+    uint8_t rs;     /* enum coapsec_onem2m_rs */
+    int32_t op, rt; /* of the original request */
+    int32_t rsc;    /* result, once completed */
+    int32_t cf;     /* Content-Format of the result content */
+    uint32_t seq;
+    coapsec_tstamp created;
+    char ri[16]; /* resource identifier and name, "req<seq>" */
+    uint8_t rqi_len, tg_len, org_len, rturi_len;
+    char rqi[COAPSEC_ONEM2M_RQI_MAX];
+    char tg[COAPSEC_ONEM2M_REQRES_STR];
+    char org[COAPSEC_ONEM2M_REQRES_STR];
+    char rturi[COAPSEC_ONEM2M_REQRES_STR];
+    size_t pc_len;
+    char pc[COAPSEC_ONEM2M_REQRES_PC];
+} coapsec_onem2m_reqres;
+
+/** A receiver's <request> resources (caller-owned). */
+typedef struct coapsec_onem2m_reqtab {
+    coapsec_onem2m_reqres r[COAPSEC_ONEM2M_MAX_REQRES];
+    uint32_t seq;
+} coapsec_onem2m_reqtab;
+
+void coapsec_onem2m_reqtab_init(coapsec_onem2m_reqtab *t);
+
+/**
+ * Accept a non-blocking request (rt 1 or 2; flex-blocking 4 when the receiver
+ * chooses to answer non-blocking): create its <request> resource (rs
+ * PENDING), and fill ack (initialised here) with the response primitive to
+ * send now: rsc 1001 (synch) or 1002 (asynch), the request's rqi, and loc =
+ * base "/" ri (base: the CSE's To form, e.g. "cse-in"), strings in ack->buf.
+ * When the table is full the oldest finished <request> is replaced. Returns
+ * the index >= 0, COAPSEC_ERR_INVAL (NULL, rt blocking or absent, no rqi),
+ * COAPSEC_ERR_NOBUF (a string longer than the table keeps) or
+ * COAPSEC_ERR_NOMEM (every <request> is pending).
+ */
+int coapsec_onem2m_reqtab_accept(coapsec_onem2m_reqtab *t, const coapsec_onem2m_prim *req,
+                                 const char *base, coapsec_onem2m_prim *ack, coapsec_tstamp now);
+
+/** Index of the <request> resource named ri (len bytes), or COAPSEC_ERR_NOTFOUND. */
+int coapsec_onem2m_reqtab_find(const coapsec_onem2m_reqtab *t, const char *ri, size_t len);
+
+/**
+ * Record the outcome of the operation of <request> idx: rsp's rsc and pc
+ * (copied). rs becomes COMPLETED for 2xxx, FAILED otherwise. Returns 0,
+ * COAPSEC_ERR_NOTFOUND (bad idx), COAPSEC_ERR_STATE (already finished),
+ * COAPSEC_ERR_NOBUF (pc longer than COAPSEC_ONEM2M_REQRES_PC).
+ */
+int coapsec_onem2m_reqtab_complete(coapsec_onem2m_reqtab *t, int idx,
+                                   const coapsec_onem2m_prim *rsp);
+
+/**
+ * The <request> resource idx as JSON (the answer to its RETRIEVE):
+ * {"m2m:req":{"rn","ri","ty":17,"op","tg","org","rid","rs"[,"ol":{"rsc","rqi"[,"pc"]}]}}
+ * with ol once finished. Returns the length written (NUL-terminated), or
+ * COAPSEC_ERR_NOTFOUND, COAPSEC_ERR_NOBUF.
+ */
+int coapsec_onem2m_reqtab_to_json(const coapsec_onem2m_reqtab *t, int idx, char *out, size_t cap);
+
+/**
+ * The NOTIFY request primitive that carries the result of the asynch request
+ * idx to its originator (op 5, to = rturi, or the originator's ID when the
+ * request had none; fr = cse_id; rqi = rqi; pc = {"m2m:rsp":{"rsc","rqi"[,"pc"]}}
+ * with cf 10003, written into json_buf). ntfy is initialised here; its
+ * strings point into t and json_buf. Returns 0, COAPSEC_ERR_NOTFOUND,
+ * COAPSEC_ERR_STATE (not finished), COAPSEC_ERR_NOBUF.
+ */
+int coapsec_onem2m_reqtab_notify(const coapsec_onem2m_reqtab *t, int idx, const char *cse_id,
+                                 const char *rqi, coapsec_onem2m_prim *ntfy, char *json_buf,
+                                 size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

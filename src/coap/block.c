@@ -285,7 +285,7 @@ static int xfer_send(coapsec_coap_xfer_ *t, coapsec_tstamp now) {
             m.payload = t->body_len > 0 ? t->body : NULL;
             m.payload_len = t->body_len;
             if (t->szx2 <= COAPSEC_BLOCK_SZX_MAX) { /* early negotiation (§2.4) */
-                coapsec_block b = {0, 0, t->szx2};
+                coapsec_block b = {(uint32_t)(t->rbase >> (t->szx2 + 4)), 0, t->szx2};
                 add_block(&m, COAPSEC_OPT_BLOCK2, &b, s1);
             }
         } else if (t->state == XS_B1) {
@@ -303,7 +303,7 @@ static int xfer_send(coapsec_coap_xfer_ *t, coapsec_tstamp now) {
             t->inflight_len = n;
             t->last_more = b.more;
         } else {
-            coapsec_block b = {(uint32_t)(t->rlen >> (t->szx2 + 4)), 0, t->szx2};
+            coapsec_block b = {(uint32_t)((t->rbase + t->rlen) >> (t->szx2 + 4)), 0, t->szx2};
             int rc = add_block(&m, COAPSEC_OPT_BLOCK2, &b, s1);
             if (rc < 0)
                 return rc;
@@ -373,7 +373,8 @@ static void xfer_cb(void *user, int status, const coapsec_msg *resp, coapsec_pee
         return;
     }
     coapsec_block b;
-    if (coapsec_block_decode(o2, &b) < 0 || ((uint64_t)b.num << (b.szx + 4)) != t->rlen ||
+    if (coapsec_block_decode(o2, &b) < 0 ||
+        ((uint64_t)b.num << (b.szx + 4)) != t->rbase + t->rlen ||
         (b.more && resp->payload_len != COAPSEC_BLOCK_SIZE(b.szx))) {
         xfer_done(t, COAPSEC_ERR_FORMAT, NULL);
         return;
@@ -408,8 +409,8 @@ int coapsec_coap_request_ex(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const c
         !COAPSEC_IS_REQUEST(req->code) || req->tkl > COAPSEC_MAX_TOKEN ||
         (req->payload == NULL && req->payload_len > 0))
         return COAPSEC_ERR_INVAL;
-    if (xfer != NULL &&
-        (xfer->szx > COAPSEC_BLOCK_SZX_MAX || (xfer->body == NULL && xfer->body_cap)))
+    if (xfer != NULL && (xfer->szx > COAPSEC_BLOCK_SZX_MAX ||
+                         (xfer->body == NULL && xfer->body_cap) || xfer->start >= (1u << 20)))
         return COAPSEC_ERR_INVAL;
     unsigned szx = xfer != NULL && xfer->szx >= 0 ? (unsigned)xfer->szx : ctx->block_szx;
     uint8_t *rbuf = xfer != NULL ? xfer->body : NULL;
@@ -450,8 +451,12 @@ int coapsec_coap_request_ex(coapsec_coap_ctx *ctx, coapsec_peer_id peer, const c
     t->rcap = rbuf != NULL ? xfer->body_cap : 0;
     t->rlen = 0;
     t->szx1 = (uint8_t)szx;
-    /* szx2 > 6 means "no preference yet": early Block2 only when asked for a size. */
-    t->szx2 = rbuf != NULL && xfer->szx >= 0 && req->code == COAPSEC_GET ? (uint8_t)szx : 0xff;
+    /* szx2 > 6 means "no preference yet": early Block2 only when asked for a size
+     * or for a later first block (then: of size szx). */
+    t->szx2 = rbuf != NULL && req->code == COAPSEC_GET && (xfer->szx >= 0 || xfer->start > 0)
+                  ? (uint8_t)szx
+                  : 0xff;
+    t->rbase = t->szx2 <= COAPSEC_BLOCK_SZX_MAX ? (size_t)xfer->start << (szx + 4) : 0;
     t->state = need_b1 ? XS_B1 : XS_FIRST;
     int rc = xfer_send(t, now);
     if (rc < 0) {

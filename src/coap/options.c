@@ -35,18 +35,41 @@ static const coapsec_optdef cs_optdefs[] = {
 
 #define CS_NOPTDEFS (sizeof cs_optdefs / sizeof cs_optdefs[0])
 
-const coapsec_optdef *coapsec_optdef_find(uint16_t num) {
-    size_t lo = 0, hi = CS_NOPTDEFS;
+static const coapsec_optdef *cs_find_in(const coapsec_optdef *defs, size_t n, uint16_t num) {
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (cs_optdefs[mid].num == num)
-            return &cs_optdefs[mid];
-        if (cs_optdefs[mid].num < num)
+        if (defs[mid].num == num)
+            return &defs[mid];
+        if (defs[mid].num < num)
             lo = mid + 1;
         else
             hi = mid;
     }
     return NULL;
+}
+
+/* Options of an application protocol (coapsec_optdef_extend), e.g. oneM2M's. */
+static const coapsec_optdef *cs_ext_defs;
+static size_t cs_ext_n;
+
+int coapsec_optdef_extend(const coapsec_optdef *defs, size_t n) {
+    if (defs == NULL && n != 0)
+        return COAPSEC_ERR_INVAL;
+    for (size_t i = 0; i < n; i++)
+        if (cs_find_in(cs_optdefs, CS_NOPTDEFS, defs[i].num) != NULL ||
+            (i > 0 && defs[i].num <= defs[i - 1].num) || defs[i].min_len > defs[i].max_len)
+            return COAPSEC_ERR_INVAL;
+    cs_ext_defs = n ? defs : NULL;
+    cs_ext_n = n;
+    return 0;
+}
+
+const coapsec_optdef *coapsec_optdef_find(uint16_t num) {
+    const coapsec_optdef *d = cs_find_in(cs_optdefs, CS_NOPTDEFS, num);
+    if (d == NULL && cs_ext_defs != NULL)
+        d = cs_find_in(cs_ext_defs, cs_ext_n, num);
+    return d;
 }
 
 const coapsec_opt *coapsec_msg_bad_critical(const coapsec_msg *m) {

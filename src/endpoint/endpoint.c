@@ -100,16 +100,18 @@ uint32_t cs_ep_peer_for(coapsec_endpoint *ep, const cs_sockaddr *addr, uint8_t s
     }
     slot = cs_peers_add(&ep->peers, addr, sock, ep->now);
     if (slot == CS_PEER_NONE) {
-        uint32_t victim = cs_peers_victim(&ep->peers, peer_busy, ep);
+        /* sessions.c: dead peers first; a new handshake never pushes out a
+         * session active within the protection window */
+        uint32_t victim = cs_sx_victim(ep, peer_busy, !open_coap);
         if (victim == CS_PEER_NONE)
             return CS_PEER_NONE;
-        cs_sec_drop_slot(ep, victim, 1, COAPSEC_ERR_CLOSED);
-        ep->stats.peers_reclaimed++;
+        cs_sx_evict(ep, victim);
         slot = cs_peers_add(&ep->peers, addr, sock, ep->now);
         if (slot == CS_PEER_NONE)
             return CS_PEER_NONE;
     }
     ep->stats.peers_created++;
+    cs_sx_slot_new(ep, slot);
     cs_slot_sec *sec = &ep->sec[slot];
     memset(sec, 0, sizeof *sec);
     sec->cur = sec->next = CS_NONE;
@@ -166,6 +168,8 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
     *out = NULL;
     if (!cfg || cfg->nbind > COAPSEC_ENDPOINT_MAX_BIND)
         return COAPSEC_ERR_INVAL;
+    if (cfg->max_memory && cs_sx_footprint(cfg) > cfg->max_memory)
+        return COAPSEC_ERR_NOMEM;
     for (size_t i = 0; i < cfg->nbind; i++)
         if (cfg->bind[i].security != COAPSEC_SEC_NOSEC && cfg->bind[i].security != COAPSEC_SEC_PSK)
             return COAPSEC_ERR_UNSUPPORTED;
@@ -195,6 +199,8 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
         goto fail;
     if ((rc = cs_sec_init(ep, cfg)) != 0)
         goto fail;
+    if ((rc = cs_sx_init(ep, cfg)) != 0)
+        goto fail;
     coapsec_coap_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.send = cb_send;
@@ -202,6 +208,8 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
     cb.log = cb_log;
     cb.well_known_links = cb_links;
     if ((rc = coapsec_coap_init(ep->coap, cfg->params, &cb, ep, ep->coap_peers, cap)) != 0)
+        goto fail;
+    if ((rc = cs_ep_block1_init(ep, cfg)) != 0)
         goto fail;
 
     ep->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -236,6 +244,7 @@ void coapsec_endpoint_free(coapsec_endpoint *ep) {
         return;
     ep->now = cs_clock_ms();
     cs_sec_free(ep); /* close_notify goes out before the sockets close */
+    cs_sx_free(ep);
     for (size_t i = 0; i < ep->nsock; i++)
         close(ep->sock[i].fd);
     if (ep->epfd >= 0)
@@ -244,6 +253,7 @@ void coapsec_endpoint_free(coapsec_endpoint *ep) {
     free(ep->coap_peers);
     free(ep->coap);
     free(ep->rbuf);
+    free(ep->b1mem);
     free(ep);
 }
 
@@ -256,6 +266,9 @@ int coapsec_endpoint_fd(const coapsec_endpoint *ep) {
 static int timeout_from(const coapsec_endpoint *ep, coapsec_tstamp now) {
     coapsec_tstamp exp = coapsec_coap_expiry(ep->coap);
     coapsec_tstamp dexp = cs_sec_expiry(ep);
+    if (dexp < exp)
+        exp = dexp;
+    dexp = cs_sx_expiry(ep);
     if (dexp < exp)
         exp = dexp;
     if (exp == COAPSEC_TSTAMP_NONE)
@@ -287,6 +300,11 @@ static void handle_datagram(coapsec_endpoint *ep, uint8_t sock, const cs_sockadd
             return;
         }
         cs_sec_input(ep, CS_NONE, sock, from, data, len);
+        return;
+    }
+    if (ep->sx.dtls_only) { /* a DTLS-client-only node: never plaintext */
+        ep->stats.plaintext_dropped++;
+        ep->stats.dropped++;
         return;
     }
     /* Only CoAP version 1 may create peer state (RFC 7252 §3: other versions are
@@ -370,6 +388,8 @@ int coapsec_endpoint_process(coapsec_endpoint *ep, int timeout_ms) {
         coapsec_coap_handle_expiry(ep->coap, ep->now);
     if (cs_sec_expiry(ep) <= ep->now)
         cs_sec_handle_expiry(ep);
+    if (cs_sx_expiry(ep) <= ep->now)
+        cs_sx_handle_expiry(ep);
     return total;
 }
 
@@ -399,7 +419,7 @@ const coapsec_endpoint_stats *coapsec_endpoint_get_stats(const coapsec_endpoint 
 /* ---- client side --------------------------------------------------------------------- */
 
 static int request_to(coapsec_endpoint *ep, const cs_sockaddr *dst, const coapsec_msg *req,
-                      coapsec_response_cb cb, void *user) {
+                      const cs_reqopt *o, coapsec_response_cb cb, void *user) {
     size_t si = 0;
     while (si < ep->nsock && (ep->sock[si].local.sa.sa_family != dst->sa.sa_family ||
                               ep->sock[si].security != COAPSEC_SEC_NOSEC))
@@ -415,11 +435,16 @@ static int request_to(coapsec_endpoint *ep, const cs_sockaddr *dst, const coapse
     uint32_t slot = cs_ep_peer_for(ep, dst, (uint8_t)si, 1);
     if (slot == CS_PEER_NONE)
         return COAPSEC_ERR_NOMEM;
-    return coapsec_coap_request(ep->coap, cs_peers_id(&ep->peers, slot), req, cb, user, ep->now);
+    return cs_ep_submit(ep, cs_peers_id(&ep->peers, slot), req, o, cb, user);
 }
 
 int coapsec_endpoint_request(coapsec_endpoint *ep, const char *uri, const coapsec_msg *req,
                              unsigned flags, coapsec_response_cb cb, void *user) {
+    return cs_ep_request_uri(ep, uri, req, flags, NULL, cb, user);
+}
+
+int cs_ep_request_uri(coapsec_endpoint *ep, const char *uri, const coapsec_msg *req, unsigned flags,
+                      const cs_reqopt *o, coapsec_response_cb cb, void *user) {
     if (!ep || !uri || !req)
         return COAPSEC_ERR_INVAL;
     coapsec_uri u;
@@ -439,9 +464,9 @@ int coapsec_endpoint_request(coapsec_endpoint *ep, const char *uri, const coapse
     }
     if (u.secure) {
         ep->now = cs_clock_ms();
-        return cs_sec_request(ep, &dst, u.host, u.port, &m, cb, user);
+        return cs_sec_request(ep, &dst, u.host, u.port, &m, o, cb, user);
     }
-    return request_to(ep, &dst, &m, cb, user);
+    return request_to(ep, &dst, &m, o, cb, user);
 }
 
 int coapsec_endpoint_request_addr(coapsec_endpoint *ep, const struct sockaddr *sa, socklen_t salen,
@@ -456,13 +481,15 @@ int coapsec_endpoint_request_addr(coapsec_endpoint *ep, const struct sockaddr *s
         memcpy(&dst.v6, sa, sizeof dst.v6);
     else
         return COAPSEC_ERR_INVAL;
-    return request_to(ep, &dst, req, cb, user);
+    return request_to(ep, &dst, req, NULL, cb, user);
 }
 
 int coapsec_endpoint_cancel(coapsec_endpoint *ep, int handle) {
     ep->now = cs_clock_ms();
     if (handle >= CS_PEND_HANDLE_BASE)
         return cs_sec_cancel(ep, handle);
+    if (handle >= CS_WAIT_HANDLE_BASE)
+        return cs_sx_cancel(ep, handle);
     return coapsec_coap_cancel(ep->coap, handle, ep->now);
 }
 

@@ -13,6 +13,7 @@
 #include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
 #include "endpoint/peers.h"
+#include "endpoint/sessions.h"
 
 #define CS_EP_BATCH      16   /* datagrams per recvmmsg() */
 #define CS_EP_DGRAM_MAX  2048 /* larger datagrams are truncated and dropped */
@@ -72,6 +73,14 @@ typedef struct cs_hs_ent {
     uint32_t sess; /* owner, CS_NONE when free */
 } cs_hs_ent;
 
+/* How a client request goes to the engine (xfer.c): coapsec_coap_request,
+ * coapsec_coap_request_ex with block-wise settings, or coapsec_coap_observe. */
+enum { CS_REQ_PLAIN = 0, CS_REQ_XFER = 1, CS_REQ_OBSERVE = 2 };
+typedef struct cs_reqopt {
+    uint8_t kind;
+    coapsec_coap_xfer xfer; /* CS_REQ_XFER */
+} cs_reqopt;
+
 /* A client request waiting for its handshake (then: for its response). */
 #define CS_PEND_FREE      0
 #define CS_PEND_QUEUED    1
@@ -85,6 +94,9 @@ typedef struct cs_pending {
     void *user;
     uint16_t len;
     uint8_t pdu[COAPSEC_MAX_PDU]; /* the request, encoded */
+    cs_reqopt opt;                /* xfer.c: kind; for CS_REQ_XFER the payload is not in pdu: */
+    const uint8_t *body;          /* it is the caller's, valid until cb (coapsec_coap_request_ex) */
+    size_t body_len;
 } cs_pending;
 #define CS_PEND_HANDLE_BASE (1 << 30) /* engine handles stay below 2^26 */
 
@@ -152,6 +164,8 @@ struct coapsec_endpoint {
     void *psk_lookup_user;
     cs_cpsk_ent cpsk[COAPSEC_ENDPOINT_MAX_CLIENT_PSK];
     char last_error[192];
+    cs_sx sx;       /* sessions.c: limits, keepalive, waiting requests, counters */
+    uint8_t *b1mem; /* server Block1 reassembly buffers (xfer.c) */
 };
 
 /* endpoint.c */
@@ -162,6 +176,18 @@ void cs_ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...)
 uint32_t cs_ep_peer_for(coapsec_endpoint *ep, const cs_sockaddr *addr, uint8_t sock, int open_coap);
 /* Send a datagram to a slot's address through its socket. */
 int cs_ep_sendto(coapsec_endpoint *ep, uint32_t slot, const uint8_t *d, size_t len);
+/* coapsec_endpoint_request() with o (NULL = CS_REQ_PLAIN). */
+int cs_ep_request_uri(coapsec_endpoint *ep, const char *uri, const coapsec_msg *req, unsigned flags,
+                      const cs_reqopt *o, coapsec_response_cb cb, void *user);
+
+/* xfer.c */
+/* Hand a client request to the engine as o says (NULL = CS_REQ_PLAIN). */
+int cs_ep_submit(coapsec_endpoint *ep, coapsec_peer_id id, const coapsec_msg *req,
+                 const cs_reqopt *o, coapsec_response_cb cb, void *user);
+/* After a callback of an observation: 1 while it goes on (more calls follow). */
+int cs_ep_observe_goes_on(int status, const coapsec_msg *resp);
+/* Allocate and install the server Block1 buffers of cfg (coapsec_endpoint_new). */
+int cs_ep_block1_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg);
 
 /* secure.c */
 int cs_sec_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg);
@@ -179,8 +205,33 @@ int cs_sec_busy(const coapsec_endpoint *ep, uint32_t slot);
 void cs_sec_drop_slot(coapsec_endpoint *ep, uint32_t slot, int send_close, int pend_status);
 /* Client request to a coaps:// destination. */
 int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *host, uint16_t port,
-                   const coapsec_msg *req, coapsec_response_cb cb, void *user);
+                   const coapsec_msg *req, const cs_reqopt *o, coapsec_response_cb cb, void *user);
 int cs_sec_cancel(coapsec_endpoint *ep, int handle);
+/* cs_sec_cancel() of an observation, deregistering it (RFC 7641 §3.6) when it was sent. */
+int cs_sec_observe_cancel(coapsec_endpoint *ep, int handle, int deregister);
+
+/* sessions.c */
+/* Bytes the endpoint's tables need for cfg (checked against cfg->max_memory). */
+size_t cs_sx_footprint(const coapsec_endpoint_config *cfg);
+int cs_sx_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg);
+void cs_sx_free(coapsec_endpoint *ep);
+/* A slot was (re)used for a new peer: reset its keepalive state. */
+void cs_sx_slot_new(coapsec_endpoint *ep, uint32_t slot);
+/* Slot to evict to make room (dead peers first, then the least recently used
+ * one that is not busy and, for a new handshake, not active within the
+ * protection window), or CS_PEER_NONE. */
+uint32_t cs_sx_victim(coapsec_endpoint *ep, int (*busy)(void *user, uint32_t slot),
+                      int for_handshake);
+/* Evict a slot: COAPSEC_SESSION_EVICTED, close_notify, exchanges fail CLOSED. */
+void cs_sx_evict(coapsec_endpoint *ep, uint32_t slot);
+/* A handshake of slot completed: reset keepalive, send waiting requests. */
+void cs_sx_established(coapsec_endpoint *ep, uint32_t slot);
+/* Before opening a new client session: make room under max_client_sessions.
+ * 0 or COAPSEC_ERR_BUSY. */
+int cs_sx_client_room(coapsec_endpoint *ep);
+coapsec_tstamp cs_sx_expiry(const coapsec_endpoint *ep);
+void cs_sx_handle_expiry(coapsec_endpoint *ep);
+int cs_sx_cancel(coapsec_endpoint *ep, int handle);
 
 /* psk.c */
 int cs_psk_lookup(void *user, const uint8_t *id, size_t idlen, uint8_t *key, size_t *keylen);

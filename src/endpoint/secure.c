@@ -95,7 +95,8 @@ static void pend_cb(void *user, int status, const coapsec_msg *resp, coapsec_pee
     cs_pending *e = user;
     coapsec_response_cb cb = e->cb;
     void *u = e->user;
-    e->state = CS_PEND_FREE;
+    if (e->opt.kind != CS_REQ_OBSERVE || !cs_ep_observe_goes_on(status, resp))
+        e->state = CS_PEND_FREE; /* an observation keeps its entry (and handle) until it ends */
     if (cb)
         cb(u, status, resp, peer);
 }
@@ -108,8 +109,12 @@ static void flush_pending(coapsec_endpoint *ep, uint32_t slot) {
             continue;
         coapsec_msg m;
         int rc = coapsec_msg_decode(&m, e->pdu, e->len);
+        if (rc == 0 && e->opt.kind == CS_REQ_XFER) { /* the body stayed with the caller */
+            m.payload = e->body_len > 0 ? e->body : NULL;
+            m.payload_len = e->body_len;
+        }
         if (rc == 0)
-            rc = coapsec_coap_request(ep->coap, id, &m, pend_cb, e, ep->now);
+            rc = cs_ep_submit(ep, id, &m, &e->opt, pend_cb, e);
         if (rc >= 0) {
             e->state = CS_PEND_SUBMITTED;
             e->engine_handle = rc;
@@ -128,8 +133,20 @@ static void fail_pending(coapsec_endpoint *ep, uint32_t slot, int status, coapse
 }
 
 static int enqueue(coapsec_endpoint *ep, cs_pending *e, uint32_t slot, const coapsec_msg *req,
-                   coapsec_response_cb cb, void *user) {
-    int n = coapsec_msg_encode(req, e->pdu, sizeof e->pdu);
+                   const cs_reqopt *o, coapsec_response_cb cb, void *user) {
+    coapsec_msg m = *req;
+    memset(&e->opt, 0, sizeof e->opt);
+    e->body = NULL;
+    e->body_len = 0;
+    if (o)
+        e->opt = *o;
+    if (o && o->kind == CS_REQ_XFER) { /* may be larger than a PDU: kept by pointer */
+        e->body = req->payload;
+        e->body_len = req->payload_len;
+        m.payload = NULL;
+        m.payload_len = 0;
+    }
+    int n = coapsec_msg_encode(&m, e->pdu, sizeof e->pdu);
     if (n < 0)
         return n;
     e->len = (uint16_t)n;
@@ -155,6 +172,21 @@ int cs_sec_cancel(coapsec_endpoint *ep, int handle) {
         coapsec_coap_cancel(ep->coap, e->engine_handle, ep->now);
     e->state = CS_PEND_FREE;
     return 0;
+}
+
+int cs_sec_observe_cancel(coapsec_endpoint *ep, int handle, int deregister) {
+    uint32_t idx = (uint32_t)handle & 0xFFF;
+    uint16_t seq = (uint16_t)(((uint32_t)handle >> 12) & 0x3FFF);
+    if (idx >= ep->npend)
+        return COAPSEC_ERR_NOTFOUND;
+    cs_pending *e = &ep->pend[idx];
+    if (e->state == CS_PEND_FREE || e->seq != seq || e->opt.kind != CS_REQ_OBSERVE)
+        return COAPSEC_ERR_NOTFOUND;
+    int rc = 0;
+    if (e->state == CS_PEND_SUBMITTED)
+        rc = coapsec_coap_observe_cancel(ep->coap, e->engine_handle, deregister, ep->now);
+    e->state = CS_PEND_FREE;
+    return rc;
 }
 
 /* ---- session events ------------------------------------------------------------------------ */
@@ -241,6 +273,8 @@ static void on_established(coapsec_endpoint *ep, uint32_t si) {
     emit(ep, COAPSEC_SESSION_ESTABLISHED, slot, s, replacement, NULL);
     if (ep->sec[slot].cur == si && ep->sec[slot].coap_open)
         flush_pending(ep, slot);
+    if (ep->sec[slot].cur == si)
+        cs_sx_established(ep, slot); /* sessions.c: requests waiting for this identity */
 }
 
 static void on_down(coapsec_endpoint *ep, uint32_t si, int failed) {
@@ -587,7 +621,7 @@ void cs_sec_handle_expiry(coapsec_endpoint *ep) {
 /* ---- client ------------------------------------------------------------------------------ */
 
 int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *host, uint16_t port,
-                   const coapsec_msg *req, coapsec_response_cb cb, void *user) {
+                   const coapsec_msg *req, const cs_reqopt *o, coapsec_response_cb cb, void *user) {
     size_t sock = 0;
     while (sock < ep->nsock && ep->sock[sock].local.sa.sa_family != dst->sa.sa_family)
         sock++;
@@ -603,11 +637,10 @@ int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *hos
         cs_peers_touch(&ep->peers, slot, ep->now);
         if (sec->cur != CS_NONE && sec->coap_open &&
             coapsec_dtls_conn_state(&ep->sess[sec->cur].conn) == COAPSEC_DTLS_ST_ESTABLISHED)
-            return coapsec_coap_request(ep->coap, cs_peers_id(&ep->peers, slot), req, cb, user,
-                                        ep->now);
+            return cs_ep_submit(ep, cs_peers_id(&ep->peers, slot), req, o, cb, user);
         if (sec->cur != CS_NONE) {
             cs_pending *e = pend_reserve(ep);
-            return e ? enqueue(ep, e, slot, req, cb, user) : COAPSEC_ERR_BUSY;
+            return e ? enqueue(ep, e, slot, req, o, cb, user) : COAPSEC_ERR_BUSY;
         }
         return COAPSEC_ERR_STATE;
     }
@@ -619,6 +652,8 @@ int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *hos
     }
     cs_pending *e = pend_reserve(ep);
     if (!e || ep->hs_used >= ep->nhs)
+        return COAPSEC_ERR_BUSY;
+    if (cs_sx_client_room(ep) != 0) /* sessions.c: cap on client sessions */
         return COAPSEC_ERR_BUSY;
     slot = cs_ep_peer_for(ep, dst, (uint8_t)sock, 0);
     if (slot == CS_NONE)
@@ -635,7 +670,7 @@ int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *hos
     sec->cur = si;
     cs_sess *s = &ep->sess[si];
     s->cpsk = (int16_t)(c - ep->cpsk);
-    int h = enqueue(ep, e, slot, req, cb, user);
+    int h = enqueue(ep, e, slot, req, o, cb, user);
     if (h < 0) {
         cs_sec_drop_slot(ep, slot, 0, COAPSEC_ERR_CLOSED);
         return h;

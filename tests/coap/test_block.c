@@ -3,7 +3,8 @@
  * Block option value codec for every SZX (§2.2), early negotiation (§2.4),
  * Block1 with 2.31 Continue and atomic handling (§2.5), 4.08 and 4.13
  * (§2.9.2, §2.9.3), a 1 MiB PUT then GET between two engines on a clean and
- * on a lossy network, and transfers bound to one peer generation.
+ * on a lossy network, a chain starting at a later Block2 number, and
+ * transfers bound to one peer generation.
  */
 #include "harness.h"
 
@@ -156,7 +157,7 @@ static void test_get_every_szx(void **state) {
         fill(g_store, g_store_len, (uint64_t)szx);
         hreq rq;
         bres res = {0};
-        coapsec_coap_xfer x = {szx, out, sizeof out};
+        coapsec_coap_xfer x = {szx, out, sizeof out, 0};
         assert_true(coapsec_coap_request_ex(h->n[0].ctx, h_peer(h, 0, 1),
                                             h_req(&rq, COAPSEC_CON, COAPSEC_GET, "store", NULL), &x,
                                             b_cb, &res, 0) >= 0);
@@ -223,7 +224,7 @@ static void big_roundtrip(uint64_t seed, const coapsec_coap_params *p, double lo
     assert_memory_equal(g_store, body, BIG);
 
     bres get = {0};
-    coapsec_coap_xfer x = {-1, back, BIG + 16};
+    coapsec_coap_xfer x = {-1, back, BIG + 16, 0};
     assert_true(coapsec_coap_request_ex(h->n[0].ctx, h_peer(h, 0, 1),
                                         h_req(&rq, COAPSEC_CON, COAPSEC_GET, "store", NULL), &x,
                                         b_cb, &get, h->net->now) >= 0);
@@ -265,7 +266,7 @@ static void test_atomic_block1(void **state) {
     m->payload = body;
     m->payload_len = sizeof body;
     bres res = {0};
-    coapsec_coap_xfer x = {4, NULL, 0}; /* 256-byte blocks: 12 of them */
+    coapsec_coap_xfer x = {4, NULL, 0, 0}; /* 256-byte blocks: 12 of them */
     assert_true(coapsec_coap_request_ex(h->n[0].ctx, h_peer(h, 0, 1), m, &x, b_cb, &res, 0) >= 0);
     /* run until 11 blocks were answered: no handler call yet */
     for (int i = 0; i < 22; i++)
@@ -413,7 +414,7 @@ static void test_block2_limits(void **state) {
     static uint8_t small[2048];
     hreq rq;
     bres res = {0};
-    coapsec_coap_xfer x = {-1, small, sizeof small};
+    coapsec_coap_xfer x = {-1, small, sizeof small, 0};
     assert_true(coapsec_coap_request_ex(h->n[0].ctx, h_peer(h, 0, 1),
                                         h_req(&rq, COAPSEC_CON, COAPSEC_GET, "store", NULL), &x,
                                         b_cb, &res, 0) >= 0);
@@ -428,6 +429,55 @@ static void test_block2_limits(void **state) {
     assert_int_equal(r2.calls, 1);
     assert_int_equal(r2.len, 1024);
     assert_true(r2.has_block2);
+    hpair_free(h);
+}
+
+/* §2.4 with a later first block (libcoap -b NUM,SIZE): the chain starts at block
+ * NUM of the asked size, later blocks are numbered from that offset, and the body
+ * holds the resource from NUM * size on. A start past the end is answered 4.02
+ * and delivered as is. */
+static void test_start_block(void **state) {
+    static uint8_t out[3000];
+    hpair *h = setup(77, NULL, 0);
+    g_store_len = 3000;
+    fill(g_store, g_store_len, 77);
+    hreq rq;
+    bres res = {0};
+    coapsec_coap_xfer x = {2, out, sizeof out, 5}; /* 64-byte blocks from block 5 (offset 320) */
+    assert_true(coapsec_coap_request_ex(h->n[0].ctx, h_peer(h, 0, 1),
+                                        h_req(&rq, COAPSEC_CON, COAPSEC_GET, "store", NULL), &x,
+                                        b_cb, &res, 0) >= 0);
+    h_run(h, COAPSEC_TSTAMP_NONE - 1);
+    assert_int_equal(res.calls, 1);
+    assert_int_equal(res.status, 0);
+    assert_int_equal(res.code, COAPSEC_CONTENT);
+    assert_int_equal(res.len, 3000 - 320);
+    assert_memory_equal(out, g_store + 320, 3000 - 320);
+    assert_int_equal(g_get_calls, (3000 - 320 + 63) / 64);
+    coapsec_msg q;
+    coapsec_block b;
+    h_log_msg(h, 0, &q);
+    assert_int_equal(coapsec_block_decode(coapsec_msg_find(&q, COAPSEC_OPT_BLOCK2), &b), 0);
+    assert_int_equal(b.num, 5);
+    assert_int_equal(b.szx, 2);
+    h_log_msg(h, 2, &q);
+    assert_int_equal(coapsec_block_decode(coapsec_msg_find(&q, COAPSEC_OPT_BLOCK2), &b), 0);
+    assert_int_equal(b.num, 6);
+
+    bres past = {0};
+    coapsec_coap_xfer y = {2, out, sizeof out, 100}; /* offset 6400 > 3000 */
+    assert_true(coapsec_coap_request_ex(h->n[0].ctx, h_peer(h, 0, 1),
+                                        h_req(&rq, COAPSEC_CON, COAPSEC_GET, "store", NULL), &y,
+                                        b_cb, &past, h->net->now) >= 0);
+    h_run(h, COAPSEC_TSTAMP_NONE - 1);
+    assert_int_equal(past.calls, 1);
+    assert_int_equal(past.status, 0);
+    assert_int_equal(past.code, COAPSEC_BAD_OPTION);
+    coapsec_coap_xfer z = {2, out, sizeof out, 1u << 20};
+    assert_int_equal(coapsec_coap_request_ex(h->n[0].ctx, h_peer(h, 0, 1),
+                                             h_req(&rq, COAPSEC_CON, COAPSEC_GET, "store", NULL),
+                                             &z, b_cb, &past, h->net->now),
+                     COAPSEC_ERR_INVAL);
     hpair_free(h);
 }
 
@@ -477,6 +527,7 @@ int main(void) {
         cmocka_unit_test(test_408),
         cmocka_unit_test(test_413),
         cmocka_unit_test(test_block2_limits),
+        cmocka_unit_test(test_start_block),
         cmocka_unit_test(test_generation),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);

@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# bench/run.sh - `make bench`: the same load against coapsec's server,
+# libcoap 4.3.1's coap-server-openssl / -gnutls (and -notls for NoSec) and a
+# plain UDP echo server (the ceiling), server pinned to CPU 0 and the load
+# generator (build/bench/coapsec-bench) to CPU 1. Prints a table with ratios
+# to coapsec and writes BUILD/bench/results.json:
+#   {"metric": {"coapsec": x, "libcoap_openssl": y, "libcoap_gnutls": z}, ...}
+# null = not measured (server missing, mode not implemented, no answer).
+#
+# usage: bash bench/run.sh [BUILD]        (BUILD defaults to build)
+# env:   QUICK=1  one short run per figure (< 1 minute), no memory sweep
+#        SMOKE=1  for tests only: tiny runs, 300 held sessions (keys unchanged)
+#        BENCH_OUT=DIR  where results.json goes (default BUILD/bench)
+#        BENCH_KEEP=1   keep the per-run JSON and server logs (printed path)
+#        BENCH_SERVERS="coapsec libcoap_openssl libcoap_gnutls"   DTLS servers measured
+#        BENCH_NOSEC_SERVERS="coapsec libcoap_openssl libcoap_gnutls libcoap_notls"
+#        (every key is written in any case; a server left out reports null)
+# Only loopback and free high ports are used. See docs/PERFORMANCE.md.
+set -u
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || {
+    echo "bench: build directory '${1:-build}' not found (run make first)" >&2
+    exit 2
+}
+QUICK=${QUICK:-0}
+SMOKE=${SMOKE:-0}
+OUT=${BENCH_OUT:-$BUILD/bench}
+LOADGEN=$BUILD/bench/coapsec-bench
+ECHO=$BUILD/bench/coapsec-udp-echo
+TOOL=$BUILD/coapsec
+PSK_ID=Client_identity
+PSK_KEY=secretPSK
+
+# shellcheck source=../tests/interop/lib.sh
+. "$SRC/tests/interop/lib.sh"
+[ "${BENCH_KEEP:-0}" = 1 ] && trap 'cs_bg_kill; echo "bench: logs kept in $CS_TMP"' EXIT
+cs_bg_kill() {
+    local pid
+    for pid in "${CS_BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in "${CS_BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+}
+
+for f in "$LOADGEN" "$ECHO" "$TOOL"; do
+    [ -x "$f" ] || die "$f is not built (make build)"
+done
+mkdir -p "$OUT" || die "cannot create $OUT"
+
+if [ "$SMOKE" = 1 ]; then
+    DUR=0.5 HS_DUR=0.5 REPS=1 HELD=300 MEM_SIZES="" EST_TIMEOUT=3
+elif [ "$QUICK" = 1 ]; then
+    DUR=1.2 HS_DUR=1.2 REPS=1 HELD=10000 MEM_SIZES="" EST_TIMEOUT=4
+else
+    DUR=10 HS_DUR=10 REPS=3 HELD=10000 MEM_SIZES="1000 10000 100000" EST_TIMEOUT=120
+fi
+SESSIONS=100
+WINDOW=64
+HS_WINDOW=16 # concurrent handshakes (coapsec's server default; libcoap allows 100)
+
+# CPU pinning: server on 0, load on 1 (when the machine has two or more).
+if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+    PIN_SRV=(taskset -c 0)
+    PIN_LOAD=(taskset -c 1)
+else
+    PIN_SRV=()
+    PIN_LOAD=()
+    echo "bench: taskset or a second CPU missing: server and load are not pinned" >&2
+fi
+
+# port_up PORT SECS: non-fatal wait for a listener.
+port_up() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        udp_port_busy "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# jget FILE KEY: a value of the load generator's flat JSON ("null" if absent).
+jget() {
+    local v
+    v=$(sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1" 2>/dev/null | head -1)
+    echo "${v:-null}"
+}
+
+# median VALUES...: median of the numeric values, null if none.
+median() {
+    local vals=() v
+    for v in "$@"; do [ "$v" != null ] && vals+=("$v"); done
+    [ ${#vals[@]} = 0 ] && { echo null; return; }
+    printf '%s\n' "${vals[@]}" | sort -g | sed -n "$(((${#vals[@]} + 1) / 2))p"
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# Server under test: SRV_PID, SRV_PORT (coap), SRV_SPORT (coaps, "" if none).
+start_server() { # NAME
+    local name=$1 p
+    p=$(free_udp_port 2)
+    SRV_PORT=$p
+    SRV_SPORT=$((p + 1))
+    case $name in
+    coapsec)
+        local extra=()
+        # Our server holds max_peers sessions (default 256); ask for more where the tool can.
+        if "$TOOL" server --help 2>&1 | grep -q -- '--max-sessions'; then
+            extra=(--max-sessions 200000)
+        elif "$TOOL" server --help 2>&1 | grep -q -- '--max-peers'; then
+            extra=(--max-peers 200000)
+        fi
+        start_bg "srv-$name-$p" "${PIN_SRV[@]}" "$TOOL" server -A 127.0.0.1 -p "$p" \
+            -k "$PSK_KEY" --nosec "${extra[@]}"
+        ;;
+    coapsec-nosec)
+        start_bg "srv-$name-$p" "${PIN_SRV[@]}" "$TOOL" server -A 127.0.0.1 -p "$p"
+        SRV_SPORT=""
+        ;;
+    libcoap_openssl) start_bg "srv-$name-$p" "${PIN_SRV[@]}" coap-server-openssl -A 127.0.0.1 -p "$p" -k "$PSK_KEY" ;;
+    libcoap_gnutls) start_bg "srv-$name-$p" "${PIN_SRV[@]}" coap-server-gnutls -A 127.0.0.1 -p "$p" -k "$PSK_KEY" ;;
+    libcoap_notls)
+        start_bg "srv-$name-$p" "${PIN_SRV[@]}" coap-server-notls -A 127.0.0.1 -p "$p"
+        SRV_SPORT=""
+        ;;
+    limit)
+        start_bg "srv-$name-$p" "${PIN_SRV[@]}" "$ECHO" -A 127.0.0.1 -p "$p"
+        SRV_SPORT=""
+        ;;
+    limit_mmsg)
+        start_bg "srv-$name-$p" "${PIN_SRV[@]}" "$ECHO" -m -A 127.0.0.1 -p "$p"
+        SRV_SPORT=""
+        ;;
+    esac
+    SRV_PID=$CS_LAST_PID
+    port_up "$p" 5 || { stop_bg "$SRV_PID"; return 1; }
+    if [ -n "$SRV_SPORT" ] && ! port_up "$SRV_SPORT" 2; then
+        SRV_SPORT="" # e.g. coapsec before its DTLS server landed
+    fi
+    sleep 0.2
+    return 0
+}
+
+# Every load generator run gets source addresses of its own (--addr-base), so a
+# server never sees a new handshake from an address it still holds a session for.
+ADDR_NEXT=0
+next_base() {
+    ADDR_BASE=$ADDR_NEXT
+    ADDR_NEXT=$(((ADDR_NEXT + 200000) % 16000000))
+}
+
+# load TAG ARGS...: run the load generator (pinned); its JSON is $CS_TMP/TAG.json.
+load() {
+    local tag=$1
+    shift
+    next_base
+    "${PIN_LOAD[@]}" "$LOADGEN" -q --json "$CS_TMP/$tag.json" --addr-base $ADDR_BASE "$@" \
+        >"$CS_TMP/$tag.txt" 2>&1
+    LOAD_RC=$?
+}
+
+# rate TAG: the measured rate, null when the run failed or answered nothing.
+rate() {
+    local r
+    r=$(jget "$CS_TMP/$1.json" rate_per_s)
+    [ "$(jget "$CS_TMP/$1.json" status)" = ok ] || r=null
+    [ "$(jget "$CS_TMP/$1.json" ok)" = 0 ] && r=null
+    echo "$r"
+}
+
+declare -A R     # R[metric,server] = value
+declare -A CPU   # CPU[metric,server] = load generator CPU % (median run)
+progress() { echo "bench: $*" >&2; }
+
+# measure METRIC SERVER TAG ARGS...: REPS runs, median into R.
+measure() {
+    local metric=$1 srv=$2 tag=$3 i vals=() cpus=()
+    shift 3
+    for ((i = 1; i <= REPS; i++)); do
+        load "$tag-$i" "$@"
+        vals+=("$(rate "$tag-$i")")
+        cpus+=("$(jget "$CS_TMP/$tag-$i.json" loadgen_cpu_pct)")
+    done
+    R[$metric,$srv]=$(median "${vals[@]}")
+    CPU[$metric,$srv]=$(median "${cpus[@]}")
+    progress "$metric $srv: ${R[$metric,$srv]} (runs: ${vals[*]}; load generator CPU ${CPU[$metric,$srv]} %)"
+}
+
+# held SERVER N TAG DURATION: establish N sessions (100 active), run DURATION,
+# then read the server's RSS growth while they are held. Sets HELD_RATE,
+# HELD_BPS (bytes per established session), HELD_EST.
+held() {
+    local srv=$1 n=$2 tag=$3 dur=$4 before after lpid i
+    before=$(rss_kb "$SRV_PID")
+    rm -f "$CS_TMP/$tag.ready"
+    next_base
+    ADDR_NEXT=$(((ADDR_NEXT + n) % 16000000))
+    "${PIN_LOAD[@]}" "$LOADGEN" -q --json "$CS_TMP/$tag.json" --addr-base $ADDR_BASE \
+        --mode psk --sessions "$n" \
+        --active $SESSIONS --window $WINDOW --hs-window $HS_WINDOW --duration "$dur" \
+        --establish-timeout "$EST_TIMEOUT" --ready-file "$CS_TMP/$tag.ready" --hold 600 \
+        "coaps://127.0.0.1:$SRV_SPORT/" >"$CS_TMP/$tag.txt" 2>&1 &
+    lpid=$!
+    for ((i = 0; i < (EST_TIMEOUT + 60) * 10; i++)); do
+        [ -e "$CS_TMP/$tag.ready" ] && break
+        kill -0 "$lpid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep 0.5
+    after=$(rss_kb "$SRV_PID")
+    kill -TERM "$lpid" 2>/dev/null
+    wait "$lpid" 2>/dev/null
+    HELD_EST=$(jget "$CS_TMP/$tag.json" alive) # established and still answered by the server
+    HELD_RATE=$(rate "$tag")
+    HELD_BPS=null
+    if [ -e "$CS_TMP/$tag.ready" ] && [ "$HELD_EST" != null ] && [ "$HELD_EST" -gt 0 ]; then
+        HELD_BPS=$(((after - before) * 1024 / HELD_EST))
+    fi
+    progress "$srv: $HELD_EST/$n sessions held, server RSS ${before} -> ${after} kB, $HELD_BPS bytes/session, rate $HELD_RATE"
+}
+
+read -r -a SERVERS <<<"${BENCH_SERVERS:-coapsec libcoap_openssl libcoap_gnutls}"
+declare -A SERVER_CMD=([coapsec]=$TOOL [libcoap_openssl]=coap-server-openssl
+    [libcoap_gnutls]=coap-server-gnutls [libcoap_notls]=coap-server-notls)
+
+have_server() { command -v "${SERVER_CMD[$1]}" >/dev/null 2>&1; }
+
+# ---- DTLS figures --------------------------------------------------------------
+for srv in "${SERVERS[@]}"; do
+    for m in psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k \
+        bytes_per_session sessions_held; do
+        R[$m,$srv]=null
+    done
+    if ! have_server "$srv"; then
+        progress "$srv: ${SERVER_CMD[$srv]} not installed: its figures are null"
+        continue
+    fi
+    start_server "$srv" || { progress "$srv: did not start"; continue; }
+    if [ -z "$SRV_SPORT" ]; then
+        progress "$srv: no coaps port (DTLS server not available): DTLS figures are null"
+        stop_bg "$SRV_PID"
+        continue
+    fi
+    U="coaps://127.0.0.1:$SRV_SPORT/"
+    progress "$srv: pid $SRV_PID, coaps on $SRV_SPORT"
+    # First, on the fresh server: RSS growth per held session, and the GET rate
+    # of 100 active sessions while HELD are established.
+    # A fresh server for each: sessions left half-open would slow what follows.
+    vals=()
+    for ((i = 1; i <= REPS; i++)); do
+        if [ $i -gt 1 ]; then
+            stop_bg "$SRV_PID"
+            start_server "$srv" || break
+        fi
+        held "$srv" $HELD "held-$srv-$i" $DUR
+        vals+=("$HELD_RATE")
+        [ $i = 1 ] && R[bytes_per_session,$srv]=$HELD_BPS && R[sessions_held,$srv]=$HELD_EST
+    done
+    R[dtls_get_per_s_10k,$srv]=$(median "${vals[@]}")
+    stop_bg "$SRV_PID"
+    start_server "$srv" || continue
+    U="coaps://127.0.0.1:$SRV_SPORT/"
+    measure psk_handshakes_per_s "$srv" "pskhs-$srv" --mode psk-handshake --window $HS_WINDOW \
+        --duration $HS_DUR "$U"
+    # ECDHE-ECDSA: the load generator reports null until the DTLS engine has it.
+    measure ecdhe_handshakes_per_s "$srv" "ecdhe-$srv" --mode ecdhe-handshake --window $HS_WINDOW \
+        --duration $HS_DUR "$U"
+    measure dtls_get_per_s "$srv" "get-$srv" --mode psk --sessions $SESSIONS --window $WINDOW \
+        --hs-window $HS_WINDOW --duration $DUR "$U"
+    stop_bg "$SRV_PID"
+done
+
+# ---- memory sweep (full run only): RSS per established idle session ------------
+for n in $MEM_SIZES; do
+    key=bytes_per_session_$((n / 1000))k
+    for srv in "${SERVERS[@]}"; do
+        R[$key,$srv]=null
+        have_server "$srv" || continue
+        start_server "$srv" || continue
+        if [ -n "$SRV_SPORT" ]; then
+            held "$srv" "$n" "mem-$srv-$n" 0
+            R[$key,$srv]=$HELD_BPS
+            R[sessions_held_$((n / 1000))k,$srv]=$HELD_EST
+        fi
+        stop_bg "$SRV_PID"
+    done
+done
+
+# ---- NoSec --------------------------------------------------------------------------
+read -r -a NOSEC <<<"${BENCH_NOSEC_SERVERS:-coapsec libcoap_openssl libcoap_gnutls libcoap_notls}"
+for srv in "${NOSEC[@]}"; do
+    R[nosec_get_per_s,$srv]=null
+    have_server "$srv" || continue
+    name=$srv
+    [ "$srv" = coapsec ] && name=coapsec-nosec
+    start_server "$name" || { progress "$srv: did not start"; continue; }
+    measure nosec_get_per_s "$srv" "nosec-$srv" --mode nosec --sessions $SESSIONS \
+        --window $WINDOW --duration $DUR "coap://127.0.0.1:$SRV_PORT/"
+    stop_bg "$SRV_PID"
+done
+
+# ---- the ceiling: plain UDP echo -------------------------------------------------
+for srv in limit limit_mmsg; do
+    R[udp_echo_per_s,$srv]=null
+    start_server "$srv" || continue
+    measure udp_echo_per_s "$srv" "echo-$srv" --mode echo --sessions $SESSIONS --window $WINDOW \
+        --duration $DUR "coap://127.0.0.1:$SRV_PORT/"
+    stop_bg "$SRV_PID"
+done
+
+# ---- results.json ------------------------------------------------------------------
+num() { # print a value rounded (integers for rates/bytes), or null
+    if [ "${1:-null}" = null ]; then echo null; else printf '%.0f' "$1"; fi
+}
+METRICS=(psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k
+    nosec_get_per_s bytes_per_session sessions_held udp_echo_per_s)
+for n in $MEM_SIZES; do
+    METRICS+=("bytes_per_session_$((n / 1000))k" "sessions_held_$((n / 1000))k")
+done
+keys_of() {
+    case $1 in
+    udp_echo_per_s) echo limit limit_mmsg ;;
+    nosec_get_per_s) echo coapsec libcoap_openssl libcoap_gnutls libcoap_notls ;;
+    *) echo coapsec libcoap_openssl libcoap_gnutls ;;
+    esac
+}
+JSON=$OUT/results.json
+{
+    echo "{"
+    first=1
+    for m in "${METRICS[@]}"; do
+        [ $first = 1 ] || echo ","
+        first=0
+        printf '  "%s": {' "$m"
+        sep=""
+        for k in $(keys_of "$m"); do
+            printf '%s"%s": %s' "$sep" "$k" "$(num "${R[$m,$k]:-null}")"
+            sep=", "
+        done
+        printf '}'
+    done
+    printf ',\n  "_machine": {"cpu": "%s", "cpus": %s, "quick": %s, "runs_per_figure": %s, "duration_s": %s, "sessions": %s, "window": %s, "held_sessions": %s}\n}\n' \
+        "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1 | tr -d '"\\')" "$(nproc)" \
+        "$([ "$QUICK" = 1 ] || [ "$SMOKE" = 1 ] && echo true || echo false)" "$REPS" "$DUR" \
+        "$SESSIONS" "$WINDOW" "$HELD"
+} >"$JSON.tmp" && mv "$JSON.tmp" "$JSON"
+
+# ---- the table -------------------------------------------------------------------------
+ratio() { # ours theirs -> "2.31x" ("-" when either is missing)
+    if [ "$1" = null ] || [ "$2" = null ] || [ "$2" = 0 ]; then echo "-"; else
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'
+    fi
+}
+echo
+echo "coapsec vs libcoap 4.3.1 - $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs"
+echo "server on CPU 0, load on CPU 1; median of $REPS run(s) of ${DUR}s; ratio = coapsec / other"
+printf '%-24s %12s %14s %8s %14s %8s\n' metric coapsec libcoap-openssl ratio libcoap-gnutls ratio
+for m in "${METRICS[@]}"; do
+    [ "$m" = udp_echo_per_s ] && continue
+    a=$(num "${R[$m,coapsec]:-null}")
+    b=$(num "${R[$m,libcoap_openssl]:-null}")
+    c=$(num "${R[$m,libcoap_gnutls]:-null}")
+    case $m in sessions_held*) ra="" rc="" ;;
+    bytes_per_session*) ra=$(ratio "$b" "$a") rc=$(ratio "$c" "$a") ;; # smaller is better
+    *) ra=$(ratio "$a" "$b") rc=$(ratio "$a" "$c") ;; esac
+    printf '%-24s %12s %14s %8s %14s %8s\n' "$m" "$a" "$b" "$ra" "$c" "$rc"
+done
+printf '%-24s %12s (libcoap-notls: %s)\n' "nosec (notls server)" "" "$(num "${R[nosec_get_per_s,libcoap_notls]:-null}")"
+printf '%-24s %12s (recvmmsg/sendmmsg: %s)\n' "udp echo ceiling" "$(num "${R[udp_echo_per_s,limit]:-null}")" \
+    "$(num "${R[udp_echo_per_s,limit_mmsg]:-null}")"
+echo "bytes_per_session ratios are other / coapsec (larger = coapsec uses less)."
+echo "results: $JSON"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# test_bench_smoke.sh - smoke run of the benchmark machinery (bench/run.sh with
+# SMOKE=1, tiny runs): the load generator must get answers from coapsec's NoSec
+# server and from libcoap's coap-server-notls, and results.json must carry
+# every metric key. No timing assertions: speed is `make bench`'s business.
+# Also checks the load generator's own error paths (usage, no server).
+set -u
+. "$(dirname "$0")/../interop/lib.sh"
+
+require_coapsec
+require_cmd coap-server-notls ss taskset
+SRC=${COAPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${COAPSEC_BUILD:-$(dirname "$COAPSEC")}
+LOADGEN=$BUILD/bench/coapsec-bench
+[ -x "$LOADGEN" ] || die "load generator not built at '$LOADGEN' (target coapsec_bench_tool)"
+[ -x "$BUILD/bench/coapsec-udp-echo" ] || die "coapsec-udp-echo not built (target coapsec_udp_echo)"
+
+# Usage errors: exit status 2, and a mode that is not implemented yet says so (4, null).
+"$LOADGEN" --mode nosuch coap://127.0.0.1:1/ >/dev/null 2>&1
+check "usage error -> 2" [ $? = 2 ]
+"$LOADGEN" --mode psk coap://127.0.0.1:1/ >/dev/null 2>&1
+check "psk mode needs coaps:// -> 2" [ $? = 2 ]
+"$LOADGEN" --mode ecdhe-handshake --json "$CS_TMP/ecdhe.json" coaps://127.0.0.1:1/ >/dev/null 2>&1
+rc=$?
+check "ecdhe-handshake: not implemented -> 4" [ $rc = 4 ]
+check "ecdhe-handshake: rate is null" grep -q '"rate_per_s": null' "$CS_TMP/ecdhe.json"
+
+# Nobody listening: the run completes nothing and says so (exit 1, status no-response).
+port=$(free_udp_port)
+timeout 10 "$LOADGEN" -q --mode nosec --sessions 4 --window 4 --duration 0.3 \
+    --json "$CS_TMP/none.json" "coap://127.0.0.1:$port/" >/dev/null 2>&1
+rc=$?
+check "no server -> exit 1" [ $rc = 1 ]
+check "no server -> status no-response" grep -q '"status": "no-response"' "$CS_TMP/none.json"
+
+# The smoke run: coapsec (NoSec, and DTLS when its server has it) and coap-server-notls.
+OUT=$CS_TMP/out
+SMOKE=1 BENCH_OUT=$OUT BENCH_SERVERS="coapsec" BENCH_NOSEC_SERVERS="coapsec libcoap_notls" \
+    timeout 60 bash "$SRC/bench/run.sh" "$BUILD" >"$CS_TMP/run.log" 2>&1
+rc=$?
+check "run.sh exit 0" [ $rc = 0 ]
+J=$OUT/results.json
+check "results.json written" [ -s "$J" ]
+for k in psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k \
+    nosec_get_per_s bytes_per_session udp_echo_per_s; do
+    check "key $k" grep -q "^  \"$k\": {" "$J"
+done
+for k in psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k \
+    nosec_get_per_s bytes_per_session; do
+    check "$k has coapsec, libcoap_openssl, libcoap_gnutls" \
+        bash -c "grep '^  \"$k\": {' '$J' | grep -q '\"coapsec\": .*\"libcoap_openssl\": .*\"libcoap_gnutls\": '"
+done
+check "udp_echo_per_s has limit" bash -c "grep '^  \"udp_echo_per_s\": {' '$J' | grep -q '\"limit\": [0-9]'"
+check "coapsec NoSec answered" bash -c "grep '^  \"nosec_get_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
+check "coap-server-notls answered" bash -c "grep '^  \"nosec_get_per_s\": {' '$J' | grep -q '\"libcoap_notls\": [1-9]'"
+check "ecdhe is null (not implemented)" bash -c "grep '^  \"ecdhe_handshakes_per_s\": {' '$J' | grep -q '\"coapsec\": null'"
+if [ "$CS_FAILED" != 0 ]; then
+    echo "--- run.sh output"
+    cat "$CS_TMP/run.log"
+    echo "--- results.json"
+    cat "$J" 2>/dev/null
+fi
+finish
