@@ -2,12 +2,13 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+VALGRIND_BUILD ?= build-valgrind
 PREFIX     ?= /usr/local
 SECONDS    ?= 60
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps demo test test-unit test-asan test-fuzz bench fuzz install docs help clean format
+.PHONY: all build deps demo test test-unit test-asan test-fuzz bench fuzz valgrind install docs help clean format
 
 all: build
 
@@ -44,13 +45,36 @@ test-fuzz:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	ctest --no-tests=error --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS) -L fuzz
 
-# Long fuzzing: each harness for SECONDS, growing fuzz/corpus/<harness>/.
+# Long fuzzing: each harness for SECONDS, growing fuzz/corpus/<harness>/, each
+# failing below its coverage floor (fuzz/floors/); one ledger row per harness
+# is appended to fuzz/RUNS.md (date, harness, seconds, execs, cov, ft, findings).
 fuzz:
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOAPSEC_FUZZ=ON -DCMAKE_C_COMPILER=clang
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@for h in $(FUZZ_BUILD)/fuzz/fuzz_*; do \
 	  [ -x "$$h" ] || continue; n=$$(basename $$h); \
-	  bash scripts/fuzz-run.sh $$h fuzz/corpus/$$n $(SECONDS) keep || exit 1; done
+	  COAPSEC_FUZZ_LEDGER=fuzz/RUNS.md bash scripts/fuzz-run.sh $$h fuzz/corpus/$$n $(SECONDS) keep || exit 1; done
+	@awk -F'|' '$$4 ~ /^ *[0-9]+ *$$/ { s += $$4 } END { printf "fuzz: fuzz/RUNS.md now totals %.2f harness-hours\n", s / 3600 }' fuzz/RUNS.md
+
+# The interop tests with our programs (build/coapsec, dtls_driver) under
+# valgrind memcheck: any memory error or definite leak fails. Not part of
+# `make test`. Scripts start our binaries through `run_ours`
+# (tests/interop/lib.sh), which prepends $$COAPSEC_WRAP; every valgrind log
+# must end with "ERROR SUMMARY: 0 errors".
+valgrind:
+	cmake -S . -B $(VALGRIND_BUILD) -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
+	@command -v valgrind >/dev/null || { echo "valgrind: not installed (apt-get install valgrind)"; exit 1; }
+	@rm -rf $(VALGRIND_BUILD)/vglogs && mkdir -p $(VALGRIND_BUILD)/vglogs; \
+	  COAPSEC_WRAP="valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
+	    --errors-for-leak-kinds=definite --log-file=$(abspath $(VALGRIND_BUILD))/vglogs/vg.%p.log" \
+	    ctest --no-tests=error --test-dir $(VALGRIND_BUILD) --output-on-failure -L interop; rc=$$?; \
+	  logs=$$(ls $(VALGRIND_BUILD)/vglogs/vg.*.log 2>/dev/null | wc -l); \
+	  [ "$$logs" -gt 0 ] || { echo "valgrind: FAIL: no program of ours ran under valgrind"; exit 1; }; \
+	  bad=$$(grep -L 'ERROR SUMMARY: 0 errors' $(VALGRIND_BUILD)/vglogs/vg.*.log); \
+	  for f in $$bad; do echo "== $$f"; cat $$f; done; \
+	  echo "valgrind: $$logs runs of our programs, $$(echo $$bad | wc -w) with errors; ctest exit $$rc"; \
+	  [ -z "$$bad" ] && [ $$rc = 0 ]
 
 bench: deps build
 	@bash bench/run.sh $(BUILD)
@@ -77,7 +101,9 @@ help:
 	@echo "  make test       install missing packages, build, run the whole suite (unit, e2e, interop),"
 	@echo "                  then unit+e2e under ASan+UBSan, then a libFuzzer smoke run"
 	@echo "  make test-unit  only the unit tests"
-	@echo "  make fuzz       run each fuzz harness for SECONDS (default 60), growing fuzz/corpus/"
+	@echo "  make fuzz       run each fuzz harness for SECONDS (default 60), growing fuzz/corpus/;"
+	@echo "                  fails below a harness's coverage floor (fuzz/floors/), logs to fuzz/RUNS.md"
+	@echo "  make valgrind   the interop tests with our programs under valgrind memcheck (0 errors)"
 	@echo "  make bench      benchmarks (see docs/PERFORMANCE.md)"
 	@echo "  make install    install into PREFIX (default /usr/local); DESTDIR honoured:"
 	@echo "                  library (.so + .a), headers, tool, man page, coapsec.pc, CMake package"

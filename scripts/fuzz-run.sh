@@ -2,21 +2,81 @@
 # fuzz-run.sh HARNESS CORPUS_DIR SECONDS [scratch|keep]
 # Runs one libFuzzer harness for SECONDS. "scratch" (the CI smoke run) fuzzes a
 # temporary copy of the committed corpus; "keep" grows fuzz/corpus/<name>/ in
-# place so the grown corpus can be committed. Exits non-zero on any finding.
+# place so the grown corpus can be committed.
+#
+# Fails (non-zero) on any finding (crash, leak, timeout, OOM: an artifact was
+# written), and when the edge coverage libFuzzer reports at the end (`cov:`)
+# is below the harness's floor, fuzz/floors/<name>.txt (one integer). Floors
+# are calibrated for runs of at least COAPSEC_FUZZ_FLOOR_MIN_SECS (10) seconds,
+# the CI smoke duration; shorter runs only report their coverage. A harness
+# with no floor file passes with a note (add one: see fuzz/floors/README.md).
+#
+# Prints one ledger row, "| date | harness | seconds | execs | cov | ft | findings |",
+# and appends it to $COAPSEC_FUZZ_LEDGER when that is set (`make fuzz` sets it
+# to fuzz/RUNS.md).
 set -eu
 h=$1 corpus=$2 secs=$3 mode=${4:-scratch}
+name=$(basename "$h")
+here=$(cd "$(dirname "$0")" && pwd)
+floors=${COAPSEC_FUZZ_FLOORS:-$here/../fuzz/floors}
+min_secs=${COAPSEC_FUZZ_FLOOR_MIN_SECS:-10}
 mkdir -p "$corpus"
 work=$(mktemp -d /tmp/coapsec-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-if [ "$mode" = keep ]; then dir=$corpus; else cp -r "$corpus"/. "$work/" 2>/dev/null || true; dir=$work; fi
+if [ "$mode" = keep ]; then dir=$corpus; else
+    mkdir -p "$work/corpus"
+    cp -r "$corpus"/. "$work/corpus/" 2>/dev/null || true
+    dir=$work/corpus
+fi
 mkdir -p "$work/artifacts"
-echo "fuzz: $(basename "$h") for ${secs}s on $(ls "$dir" | wc -l) inputs"
+echo "fuzz: $name for ${secs}s on $(ls "$dir" | wc -l) inputs"
+set +e
 "$h" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
-     -rss_limit_mb=2048 "$dir" 2>&1 | tail -n 25
-rc=${PIPESTATUS[0]}
-if ls "$work/artifacts"/* >/dev/null 2>&1; then
-    echo "fuzz: findings:"; ls -l "$work/artifacts"
-    mkdir -p "$(dirname "$corpus")/../findings" && cp "$work/artifacts"/* "$(dirname "$corpus")/../findings/" || true
+    -rss_limit_mb=2048 "$dir" >"$work/log" 2>&1
+rc=$?
+set -e
+# the dictionary libFuzzer recommends is noise here
+grep -v -e '# Uses:' -e 'recommended dictionary' "$work/log" | tail -n 15
+
+last=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$work/log" | tail -n 1 || true)
+cov=$(echo "$last" | awk '{print $2}')
+ft=$(echo "$last" | awk '{print $4}')
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
+findings=$(find "$work/artifacts" -type f | wc -l)
+row="| $(date -u +%Y-%m-%d) | $name | $secs | ${execs:-?} | ${cov:-?} | ${ft:-?} | $findings |"
+echo "fuzz: ledger $row"
+if [ -n "${COAPSEC_FUZZ_LEDGER:-}" ]; then echo "$row" >>"$COAPSEC_FUZZ_LEDGER"; fi
+
+if [ "$findings" -gt 0 ]; then
+    echo "fuzz: findings:"
+    ls -l "$work/artifacts"
+    mkdir -p "$(dirname "$corpus")/../findings" &&
+        cp "$work/artifacts"/* "$(dirname "$corpus")/../findings/" || true
     exit 1
 fi
-exit "$rc"
+if [ "$rc" != 0 ]; then
+    echo "fuzz: FAIL: $name exited with status $rc"
+    exit "$rc"
+fi
+if [ -z "$cov" ]; then
+    echo "fuzz: FAIL: no coverage figure in libFuzzer's output"
+    exit 1
+fi
+floor_file=$floors/$name.txt
+if [ ! -f "$floor_file" ]; then
+    echo "fuzz: $name cov $cov (no floor: create $floor_file, see fuzz/floors/README.md)"
+elif [ "$secs" -lt "$min_secs" ]; then
+    echo "fuzz: $name cov $cov (run shorter than ${min_secs}s: floor not checked)"
+else
+    floor=$(tr -dc '0-9' <"$floor_file")
+    if [ -z "$floor" ]; then
+        echo "fuzz: FAIL: $floor_file holds no integer"
+        exit 1
+    fi
+    if [ "$cov" -lt "$floor" ]; then
+        echo "fuzz: FAIL: $name coverage $cov is below its floor $floor ($floor_file)"
+        exit 1
+    fi
+    echo "fuzz: $name cov $cov >= floor $floor"
+fi
+exit 0

@@ -241,13 +241,14 @@ static int send_poll(m2m_state *st) {
     return send_prim(st, &p, on_poll);
 }
 
-/* The originator timeout in ms: -B, or until rqet when that is earlier. */
+/* The originator timeout in ms: -B, or until rqet when that is earlier; 0 when
+ * rqet has already passed (the request must not be sent at all). */
 static uint64_t timeout_ms(const coapsec_onem2m_prim *p, unsigned long wait_s) {
     uint64_t t = (uint64_t)wait_s * 1000u;
     uint64_t exp;
     if (p->rqet.p != NULL && coapsec_onem2m_time_parse(p->rqet, &exp) == 0) {
         time_t now = time(NULL);
-        uint64_t left = exp > (uint64_t)now ? (exp - (uint64_t)now) * 1000u : 1;
+        uint64_t left = exp > (uint64_t)now ? (exp - (uint64_t)now) * 1000u : 0;
         if (left < t)
             t = left;
     }
@@ -396,8 +397,10 @@ int cs_onem2m_main(int argc, char **argv) {
     coapsec_coap_set_fallback(coapsec_endpoint_coap(st.ep), on_request, &st);
 
     coapsec_tstamp now = coapsec_endpoint_now(st.ep);
-    rc = coapsec_onem2m_orig_start(&st.orig, &req, timeout_ms(&req, wait_s), now);
-    if (rc == 0)
+    uint64_t tmo_ms = timeout_ms(&req, wait_s);
+    /* An expired request is not sent: REQUEST_TIMEOUT comes from the first expiry. */
+    rc = coapsec_onem2m_orig_start(&st.orig, &req, tmo_ms ? tmo_ms : 1, now);
+    if (rc == 0 && tmo_ms != 0)
         rc = send_prim(&st, &req, on_response);
     if (rc != 0) {
         fprintf(stderr, "coapsec onem2m: cannot send the request: %s\n", coapsec_strerror(rc));

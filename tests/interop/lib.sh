@@ -147,7 +147,9 @@ finish() {
 #   timeout 20 "${CS_WRAP[@]}" "$DRIVER" client ...
 #   run_ours "$COAPSEC" client ...         (foreground)
 #   start_ours NAME "$COAPSEC" server ...  (background, like start_bg)
-# Used by test_dtls_psk_openssl.sh, test_dtls_psk_gnutls.sh, test_libcoap_notls.sh.
+# Used by test_dtls_{psk,cert}_{openssl,gnutls}.sh, test_dtls_rpk_gnutls.sh,
+# test_dtls_mbedtls.sh, test_libcoap_{notls,psk,block_observe}.sh (not by the
+# timing-bound test_loss_*.sh).
 # shellcheck disable=SC2206 # the wrapper is a command line: split it on spaces
 CS_WRAP=(${COAPSEC_WRAP:-})
 run_ours() {

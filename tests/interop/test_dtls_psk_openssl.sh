@@ -30,7 +30,7 @@ client_to_s_server() {
     local spid=$CS_LAST_PID
     wait_for_udp_port "$port"
     (echo hello-from-coapsec-client; sleep 4) |
-        timeout 20 "$DRIVER" client --psk-id $ID --psk-hex $KEY "${mtu_d[@]}" 127.0.0.1 "$port" \
+        timeout 20 "${CS_WRAP[@]}" "$DRIVER" client --psk-id $ID --psk-hex $KEY "${mtu_d[@]}" 127.0.0.1 "$port" \
             >"$CS_TMP/cl-$name.log" 2>&1
     local rc=$?
     sleep 0.3
@@ -60,7 +60,7 @@ s_client_to_server() {
     port=$(free_udp_port)
     local mtu_o=() mtu_d=()
     [ -n "$mtu" ] && mtu_o=(-mtu "$mtu") && mtu_d=(--mtu "$mtu")
-    start_bg "srv-$name" "$DRIVER" server --psk-id $ID --psk-hex $KEY --hint oneM2M "${mtu_d[@]}" \
+    start_ours "srv-$name" "$DRIVER" server --psk-id $ID --psk-hex $KEY --hint oneM2M "${mtu_d[@]}" \
         127.0.0.1 "$port"
     local spid=$CS_LAST_PID
     wait_for_udp_port "$port"

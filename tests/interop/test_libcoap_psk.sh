@@ -55,10 +55,10 @@ ours_vs() {
         return
     fi
     local U=coaps://127.0.0.1:$((p + 1))
-    "$COAPSEC" client -B 10 -v 1 -u "$ID" -k "$KEY" -m put -f "$T/big.bin" "$U/data" \
+    run_ours "$COAPSEC" client -B 10 -v 1 -u "$ID" -k "$KEY" -m put -f "$T/big.bin" "$U/data" \
         >"$T/$name-put.out" 2>"$T/$name-put.err"
     local put=$?
-    "$COAPSEC" client -B 10 -v 1 -u "$ID" -k "$KEY" -o "$T/$name.got" "$U/data" \
+    run_ours "$COAPSEC" client -B 10 -v 1 -u "$ID" -k "$KEY" -o "$T/$name.got" "$U/data" \
         >"$T/$name-get.out" 2>"$T/$name-get.err"
     local get=$?
     cap_stop
@@ -76,7 +76,7 @@ ours_vs l-gnutls coap-server-gnutls GNUTLS_SYSTEM_PRIORITY_FILE="$GNUTLS_CFG"
 
 # ---- libcoap clients -> coapsec server ---------------------------------------------------
 Q=$(free_udp_port 2)
-start_bg coapsec-server "$COAPSEC" server -A 127.0.0.1 -p "$Q" -k "$KEY" -v 3
+start_ours coapsec-server "$COAPSEC" server -A 127.0.0.1 -p "$Q" -k "$KEY" -v 3
 wait_for_udp_port $((Q + 1))
 V=coaps://127.0.0.1:$((Q + 1))
 
