@@ -51,11 +51,28 @@ if [ "$SMOKE" = 1 ]; then
 elif [ "$QUICK" = 1 ]; then
     DUR=1.2 HS_DUR=1.2 REPS=1 HELD=10000 MEM_SIZES="" EST_TIMEOUT=4
 else
-    DUR=10 HS_DUR=10 REPS=3 HELD=10000 MEM_SIZES="1000 10000 100000" EST_TIMEOUT=120
+    DUR=10 HS_DUR=10 REPS=3 HELD=10000 MEM_SIZES="1000 10000 100000 1000000" EST_TIMEOUT=120
 fi
 SESSIONS=100
 WINDOW=64
 HS_WINDOW=16 # concurrent handshakes (coapsec's server default; libcoap allows 100)
+
+# ECDHE-ECDSA with raw public keys (RFC 7250), mutual: one P-256 key per side;
+# each server pins the load generator's public key where it can.
+KEYS=$CS_TMP/keys
+mkdir -p "$KEYS"
+if openssl ecparam -name prime256v1 -genkey -noout -out "$KEYS/server.key" 2>/dev/null &&
+    openssl ecparam -name prime256v1 -genkey -noout -out "$KEYS/client.key" 2>/dev/null &&
+    openssl ec -in "$KEYS/client.key" -pubout -out "$KEYS/client.pub.pem" 2>/dev/null; then
+    HAVE_KEYS=1
+else
+    HAVE_KEYS=0
+    echo "bench: openssl could not make P-256 keys: ECDHE figures are null" >&2
+fi
+# libcoap's gnutls build takes TLS_*_AES_128_CCM_8 only through a priority file.
+GNUTLS_CFG=$SRC/tests/interop/gnutls-ccm8-only.config
+GNUTLS_ENV=()
+[ -r "$GNUTLS_CFG" ] && GNUTLS_ENV=(env GNUTLS_SYSTEM_PRIORITY_FILE="$GNUTLS_CFG")
 
 # CPU pinning: server on 0, load on 1 (when the machine has two or more).
 if command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
@@ -95,20 +112,26 @@ median() {
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # Server under test: SRV_PID, SRV_PORT (coap), SRV_SPORT (coaps, "" if none).
+# SRV_CAP: sessions the coapsec server is sized for (its tables are allocated
+# for that many at start, so memory per session is measured with the tables
+# sized for what is held, not for some larger cap).
+SRV_CAP=1000
 start_server() { # NAME
     local name=$1 p
     p=$(free_udp_port 2)
     SRV_PORT=$p
     SRV_SPORT=$((p + 1))
     case $name in
-    coapsec)
+    coapsec | coapsec-base)
         local extra=()
-        # Our server holds max_peers sessions (default 256); ask for more where the tool can.
         if "$TOOL" server --help 2>&1 | grep -q -- '--max-sessions'; then
-            extra=(--max-sessions 200000)
-        elif "$TOOL" server --help 2>&1 | grep -q -- '--max-peers'; then
-            extra=(--max-peers 200000)
+            extra=(--max-sessions "$SRV_CAP" --max-handshakes $HS_WINDOW)
         fi
+        # ECDHE-ECDSA with raw public keys, the load generator's key pinned (mutual).
+        if [ "$HAVE_KEYS" = 1 ] && "$TOOL" server --help 2>&1 | grep -q -- '--rpk-trust'; then
+            extra+=(-M "$KEYS/server.key" --rpk-trust "$KEYS/client.pub.pem")
+        fi
+        [ "$name" = coapsec-base ] && extra=(--max-sessions 64)
         start_bg "srv-$name-$p" "${PIN_SRV[@]}" "$TOOL" server -A 127.0.0.1 -p "$p" \
             -k "$PSK_KEY" --nosec "${extra[@]}"
         ;;
@@ -117,7 +140,12 @@ start_server() { # NAME
         SRV_SPORT=""
         ;;
     libcoap_openssl) start_bg "srv-$name-$p" "${PIN_SRV[@]}" coap-server-openssl -A 127.0.0.1 -p "$p" -k "$PSK_KEY" ;;
-    libcoap_gnutls) start_bg "srv-$name-$p" "${PIN_SRV[@]}" coap-server-gnutls -A 127.0.0.1 -p "$p" -k "$PSK_KEY" ;;
+    libcoap_gnutls)
+        local rpk=()
+        [ "$HAVE_KEYS" = 1 ] && rpk=(-M "$KEYS/server.key")
+        start_bg "srv-$name-$p" "${GNUTLS_ENV[@]}" "${PIN_SRV[@]}" coap-server-gnutls \
+            -A 127.0.0.1 -p "$p" -k "$PSK_KEY" "${rpk[@]}"
+        ;;
     libcoap_notls)
         start_bg "srv-$name-$p" "${PIN_SRV[@]}" coap-server-notls -A 127.0.0.1 -p "$p"
         SRV_SPORT=""
@@ -187,10 +215,14 @@ measure() {
 
 # held SERVER N TAG DURATION: establish N sessions (100 active), run DURATION,
 # then read the server's RSS growth while they are held. Sets HELD_RATE,
-# HELD_BPS (bytes per established session), HELD_EST.
+# HELD_BPS (bytes per established session), HELD_EST. For coapsec the growth
+# is counted from BASE_RSS, the RSS of the same server sized for 64 sessions
+# (its tables are allocated for SRV_CAP sessions at start: they count too).
+BASE_RSS=""
 held() {
     local srv=$1 n=$2 tag=$3 dur=$4 before after lpid i
     before=$(rss_kb "$SRV_PID")
+    [ "$srv" = coapsec ] && [ -n "$BASE_RSS" ] && before=$BASE_RSS
     rm -f "$CS_TMP/$tag.ready"
     next_base
     ADDR_NEXT=$(((ADDR_NEXT + n) % 16000000))
@@ -216,6 +248,7 @@ held() {
         HELD_BPS=$(((after - before) * 1024 / HELD_EST))
     fi
     progress "$srv: $HELD_EST/$n sessions held, server RSS ${before} -> ${after} kB, $HELD_BPS bytes/session, rate $HELD_RATE"
+    HELD_BEFORE=$before HELD_AFTER=$after
 }
 
 read -r -a SERVERS <<<"${BENCH_SERVERS:-coapsec libcoap_openssl libcoap_gnutls}"
@@ -224,8 +257,21 @@ declare -A SERVER_CMD=([coapsec]=$TOOL [libcoap_openssl]=coap-server-openssl
 
 have_server() { command -v "${SERVER_CMD[$1]}" >/dev/null 2>&1; }
 
+# BASE_RSS: what the coapsec server takes sized for 64 sessions, idle.
+base_rss() {
+    BASE_RSS=""
+    start_server coapsec-base || return
+    sleep 0.3
+    BASE_RSS=$(rss_kb "$SRV_PID")
+    stop_bg "$SRV_PID"
+}
+# cap_for N: the coapsec server's --max-sessions for N held sessions.
+cap_for() { echo $(($1 + $1 / 50 + 256)); }
+
 # ---- DTLS figures --------------------------------------------------------------
 for srv in "${SERVERS[@]}"; do
+    [ "$srv" = coapsec ] && base_rss
+    SRV_CAP=$(cap_for $HELD)
     for m in psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k \
         bytes_per_session sessions_held; do
         R[$m,$srv]=null
@@ -261,9 +307,11 @@ for srv in "${SERVERS[@]}"; do
     U="coaps://127.0.0.1:$SRV_SPORT/"
     measure psk_handshakes_per_s "$srv" "pskhs-$srv" --mode psk-handshake --window $HS_WINDOW \
         --duration $HS_DUR "$U"
-    # ECDHE-ECDSA: the load generator reports null until the DTLS engine has it.
-    measure ecdhe_handshakes_per_s "$srv" "ecdhe-$srv" --mode ecdhe-handshake --window $HS_WINDOW \
-        --duration $HS_DUR "$U"
+    # ECDHE-ECDSA with raw public keys, mutual (libcoap's OpenSSL build has no RPK).
+    if [ "$HAVE_KEYS" = 1 ] && [ "$srv" != libcoap_openssl ]; then
+        measure ecdhe_handshakes_per_s "$srv" "ecdhe-$srv" --mode ecdhe-handshake \
+            --window $HS_WINDOW --duration $HS_DUR --key "$KEYS/client.key" "$U"
+    fi
     measure dtls_get_per_s "$srv" "get-$srv" --mode psk --sessions $SESSIONS --window $WINDOW \
         --hs-window $HS_WINDOW --duration $DUR "$U"
     stop_bg "$SRV_PID"
@@ -272,9 +320,11 @@ done
 # ---- memory sweep (full run only): RSS per established idle session ------------
 for n in $MEM_SIZES; do
     key=bytes_per_session_$((n / 1000))k
+    SRV_CAP=$(cap_for "$n")
     for srv in "${SERVERS[@]}"; do
         R[$key,$srv]=null
         have_server "$srv" || continue
+        [ "$srv" = coapsec ] && base_rss
         start_server "$srv" || continue
         if [ -n "$SRV_SPORT" ]; then
             held "$srv" "$n" "mem-$srv-$n" 0

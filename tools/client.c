@@ -11,8 +11,13 @@
 
 #include "cli.h"
 #include "coapsec/dtls.h"
+#include "explain.h"
+#include "heartbeat.h"
+#include "keylog.h"
+#include "loglevel.h"
 #include "coapsec/endpoint.h"
 #include "sessions.h"
+#include "pki.h"
 #include "transfer.h"
 
 #define CS_CLIENT_MAX_PAYLOAD (64u * 1024u)
@@ -23,7 +28,12 @@ typedef struct client_state {
     uint8_t code;
     uint8_t *payload; /* copy of the response payload */
     size_t payload_len;
-    int established; /* a DTLS session came up */
+    int established;      /* a DTLS session came up */
+    coapsec_endpoint *ep; /* for the peer's identity (pki.c) */
+    /* explain.c: the failed handshake, as the session event told it */
+    int failed, fail_err, fail_alert, fail_from_peer;
+    char fail_text[192];
+    char peer[80];
 } client_state;
 
 void cs_client_usage(FILE *f) {
@@ -61,13 +71,20 @@ void cs_client_usage(FILE *f) {
           "              session the client opened, until SIGINT/SIGTERM; with coaps://\n"
           "              all plaintext CoAP is dropped and no handshake is accepted\n"
           "  --serve-for SECONDS  like --serve, then exit\n"
-          "  -v LEVEL    0-9: 1 prints the response code and options to stderr,\n"
-          "              2 also the request, 3+ endpoint and engine diagnostics\n"
+          "  -v LEVEL    0-9 as in libcoap: 1 prints the response code and options to\n"
+          "              stderr, 2 also the request; library messages from 3 (errors),\n"
+          "              4 (warnings), 6 (info), 7 (debug); 8 every DTLS session event\n"
+          "  --keylog FILE  append the DTLS secrets of each session to FILE (NSS key log\n"
+          "              format, for Wireshark); SSLKEYLOGFILE=FILE does the same.\n"
+          "              Anyone with FILE can decrypt the traffic: debugging only\n"
           "  URI         coap://HOST[:PORT]/PATH[?QUERY]  (IPv6: coap://[::1]:5683/)\n"
-          "              or coaps://HOST[:PORT]/... (DTLS 1.2, PSK; default port 5684)\n"
+          "              or coaps://HOST[:PORT]/... (DTLS 1.2 with -u/-k PSK, or a\n"
+          "              certificate/raw public key below; default port 5684)\n"
           "Exit status: 0 on a 2.xx response, 1 on 4.xx/5.xx, 2 on a usage error,\n"
           "3 when no response arrived or the DTLS handshake failed.\n",
           f);
+    cs_pki_usage(f); /* pki.c: -c -j -C -R -M -n --rpk-trust --no-clock --mtu */
+    cs_hb_usage(f);  /* heartbeat.c: --heartbeat */
 }
 
 static void on_response(void *user, int status, const coapsec_msg *resp, coapsec_peer_id peer) {
@@ -90,17 +107,32 @@ static void on_response(void *user, int status, const coapsec_msg *resp, coapsec
 }
 
 static void log_cb(void *user, int level, const char *msg) {
-    (void)user;
-    cs_cli_log(3 + level, "coapsec: %s", msg);
+    cs_cli_lib_log(user, level, msg); /* loglevel.c: libcoap's -v numbering */
 }
 
 static void session_cb(void *user, const coapsec_session_event *ev) {
     client_state *st = user;
+    cs_cli_log_session(ev, "coapsec client"); /* -v 8 */
+    if (ev->type == COAPSEC_SESSION_FAILED && !st->established) {
+        st->failed = 1; /* explain.c words it at exit */
+        st->fail_err = ev->err;
+        st->fail_alert = ev->alert;
+        st->fail_from_peer = ev->alert_from_peer;
+        snprintf(st->fail_text, sizeof st->fail_text, "%s", ev->reason ? ev->reason : "");
+        cs_explain_addr(ev->addr, st->peer, sizeof st->peer);
+    }
     if (ev->type == COAPSEC_SESSION_ESTABLISHED) {
         st->established = 1;
         cs_cli_log(1, "DTLS: %s (0x%04X), handshake %u ms", cs_cli_suite_name(ev->suite), ev->suite,
                    (unsigned)ev->handshake_ms);
+        if (st->ep && cs_cli_verbose >= 1) {
+            char who[256];
+            cs_pki_peer_text(st->ep, ev->peer, who, sizeof who);
+            cs_cli_log(1, "DTLS: server authenticated by %s", who);
+        }
     }
+    if (ev->type == COAPSEC_SESSION_RESUMED)
+        cs_cli_log(1, "DTLS: session resumed (abbreviated handshake)");
     cs_sess_event(NULL, ev, "coapsec client");
 }
 
@@ -119,6 +151,9 @@ int cs_client_main(int argc, char **argv) {
     uint32_t block_num = 0;
     unsigned long observe_s = 0;
     static cs_sess_opts sopt; /* sessions.c: -K, --serve */
+    static cs_pki_opts popt;  /* pki.c: certificates, raw public keys */
+    static cs_pki_state pst;
+    cs_pki_opts_init(&popt);
     unsigned long lport = 0;
     cs_sess_opts_init(&sopt);
 
@@ -128,11 +163,16 @@ int cs_client_main(int argc, char **argv) {
         {"ack-timeout", required_argument, NULL, 1000},
         {"serve", no_argument, NULL, CS_OPT_SERVE},
         {"serve-for", required_argument, NULL, CS_OPT_SERVE_FOR},
+        CS_KEYLOG_LONGOPT,
+        CS_HB_LONGOPT,
+        CS_PKI_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     unsigned long ack_timeout = 0;
-    while ((c = getopt_long(argc, argv, ":m:e:f:t:A:O:NT:B:o:Uu:k:v:hb:s:p:K:", longopts, NULL)) !=
-           -1) {
+    const char *keylog = NULL; /* --keylog FILE (keylog.c) */
+    uint32_t hb_ms = 0;        /* --heartbeat SECONDS (heartbeat.c) */
+    while ((c = getopt_long(argc, argv, ":m:e:f:t:A:O:NT:B:o:Uu:k:v:hb:s:p:K:" CS_PKI_SHORTOPTS,
+                            longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
             if ((method = cs_cli_method(optarg)) < 0) {
@@ -238,6 +278,25 @@ int cs_client_main(int argc, char **argv) {
             if (cs_sess_opt(&sopt, c, optarg, "coapsec client") != 0)
                 return CS_EXIT_USAGE;
             break;
+        case 'c':
+        case 'j':
+        case 'C':
+        case 'R':
+        case 'M':
+        case 'n':
+        case CS_OPT_RPK_TRUST:
+        case CS_OPT_NO_CLOCK:
+        case CS_OPT_MTU:
+            if (cs_pki_opt(&popt, c, optarg, "coapsec client") != 0)
+                return CS_EXIT_USAGE;
+            break;
+        case CS_OPT_HEARTBEAT: /* heartbeat.c */
+            if (cs_hb_opt(optarg, &hb_ms, "coapsec client") != 0)
+                return CS_EXIT_USAGE;
+            break;
+        case CS_OPT_KEYLOG:
+            keylog = optarg;
+            break;
         case 'h':
             cs_client_usage(stdout);
             return CS_EXIT_OK;
@@ -262,11 +321,20 @@ int cs_client_main(int argc, char **argv) {
         return CS_EXIT_USAGE;
     }
     int secure = strncmp(uri, "coaps://", 8) == 0;
-    if (secure && (psklen < 0 || psk_idlen < 0)) {
-        fprintf(stderr, "coapsec client: coaps:// needs a pre-shared key: -u IDENTITY -k KEY\n");
+    int has_psk = psklen >= 0 && psk_idlen >= 0;
+    if (secure && !has_psk && cs_pki_has_identity(&popt) && !popt.ca && !popt.roots &&
+        !popt.rpk_trust && !popt.no_verify) {
+        fprintf(stderr, "coapsec client: nothing to verify the server with: give -C/-R CA "
+                        "certificates, --rpk-trust FILE, or -n (testing only)\n");
         return CS_EXIT_USAGE;
     }
-    if (secure && psklen < COAPSEC_ENDPOINT_PSK_MIN_WARN)
+    if (secure && !has_psk && !cs_pki_active(&popt)) {
+        fprintf(stderr, "coapsec client: coaps:// needs a pre-shared key (-u IDENTITY -k KEY), "
+                        "or certificates (-c CERT -j KEY -C CA) or a raw public key (-M KEY "
+                        "--rpk-trust FILE)\n");
+        return CS_EXIT_USAGE;
+    }
+    if (secure && has_psk && psklen < COAPSEC_ENDPOINT_PSK_MIN_WARN)
         fprintf(stderr,
                 "coapsec client: warning: the PSK is only %ld bytes; TS-0008 wants keys that "
                 "resist brute force (>= %d random bytes)\n",
@@ -324,6 +392,8 @@ int cs_client_main(int argc, char **argv) {
     cfg.log = log_cb;
     cfg.session_event = session_cb;
     cs_sess_apply(&sopt, &cfg);
+    cfg.dtls_heartbeat_ms = hb_ms; /* --heartbeat (heartbeat.c) */
+    cs_pki_apply(&popt, &cfg);     /* --mtu */
     if (lport) {
         cfg.bind[0].host = "0.0.0.0";
         cfg.bind[0].port = (uint16_t)lport;
@@ -339,8 +409,20 @@ int cs_client_main(int argc, char **argv) {
         free(fdata);
         return CS_EXIT_FAIL;
     }
-    if (secure && (rc = coapsec_endpoint_set_client_psk(ep, NULL, psk_id, (size_t)psk_idlen, psk,
-                                                        (size_t)psklen)) != 0) {
+    st.ep = ep;
+    if (secure && cs_keylog_setup(ep, keylog, "coapsec client") != 0) {
+        coapsec_endpoint_free(ep);
+        free(fdata);
+        return CS_EXIT_USAGE;
+    }
+    if (secure && cs_pki_setup(&pst, &popt, ep, 0, "coapsec client") != 0) {
+        coapsec_endpoint_free(ep);
+        free(fdata);
+        return CS_EXIT_USAGE;
+    }
+    if (secure && has_psk &&
+        (rc = coapsec_endpoint_set_client_psk(ep, NULL, psk_id, (size_t)psk_idlen, psk,
+                                              (size_t)psklen)) != 0) {
         fprintf(stderr, "coapsec client: bad PSK: %s\n", coapsec_strerror(rc));
         coapsec_endpoint_free(ep);
         free(fdata);
@@ -381,8 +463,8 @@ int cs_client_main(int argc, char **argv) {
     if (rc < 0) {
         int exit_code = CS_EXIT_FAIL;
         if (rc == COAPSEC_ERR_URI) {
-            fprintf(stderr,
-                    "coapsec client: malformed URI '%s' (expected coap://HOST[:PORT]/PATH)\n", uri);
+            char why[512];
+            fprintf(stderr, "coapsec client: %s\n", cs_explain_uri(uri, why, sizeof why));
             exit_code = CS_EXIT_USAGE;
         } else if (rc == COAPSEC_ERR_NOTFOUND) {
             fprintf(stderr, "coapsec client: cannot resolve the host of '%s'\n", uri);
@@ -420,15 +502,33 @@ int cs_client_main(int argc, char **argv) {
     free(body);
 
     int exit_code;
+    cs_hs_failure hf; /* explain.c: cause and fix of a failed handshake */
+    memset(&hf, 0, sizeof hf);
+    char hf_id[COAPSEC_DTLS_PSK_ID_MAX + 1], hf_peer[80], why[768];
+    snprintf(hf_id, sizeof hf_id, "%.*s", psk_idlen > 0 ? (int)psk_idlen : 0, (const char *)psk_id);
+    cs_explain_authority(uri, hf_peer, sizeof hf_peer);
+    hf.psk_id = hf_id;
+    hf.psk = has_psk;
+    hf.pki = cs_pki_active(&popt);
+    hf.peer = st.peer[0] ? st.peer : hf_peer;
+    hf.retransmits = 6; /* coapsec_dtls_config_default(): max_retransmits */
     if (!st.done && secure && !st.established) {
-        fprintf(stderr, "coapsec client: handshake failed: no answer from the peer (timeout)\n");
+        hf.err = COAPSEC_ERR_TIMEOUT;
+        hf.alert = COAPSEC_DTLS_ALERT_NONE;
+        hf.waited_s = (unsigned)wait_s;
+        fprintf(stderr, "coapsec client: handshake failed: %s\n",
+                cs_explain_handshake(&hf, why, sizeof why));
         exit_code = CS_EXIT_FAIL;
     } else if (!st.done) {
         fprintf(stderr, "coapsec client: no response within %lu s\n", wait_s);
         exit_code = CS_EXIT_FAIL;
     } else if (st.status == COAPSEC_ERR_HANDSHAKE) {
+        hf.err = st.failed ? st.fail_err : COAPSEC_ERR_HANDSHAKE;
+        hf.alert = st.failed ? st.fail_alert : COAPSEC_DTLS_ALERT_NONE;
+        hf.alert_from_peer = st.fail_from_peer;
+        hf.text = hs_error[0] ? hs_error : st.fail_text[0] ? st.fail_text : "unknown reason";
         fprintf(stderr, "coapsec client: handshake failed: %s\n",
-                hs_error[0] ? hs_error : "unknown reason");
+                cs_explain_handshake(&hf, why, sizeof why));
         exit_code = CS_EXIT_FAIL;
     } else if (st.status != 0) {
         fprintf(stderr, "coapsec client: %s\n", coapsec_strerror(st.status));

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "loglevel.h"
 #include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
 #include "coapsec/onem2m.h"
@@ -59,7 +60,7 @@ void cs_onem2m_usage(FILE *f) {
           "              milliseconds until it holds the result (default 200)\n"
           "  -N          send non-confirmable (NON) CoAP messages\n"
           "  -v LEVEL    0-9: 1 prints the CoAP responses to stderr, 2 also the requests,\n"
-          "              3+ endpoint and engine diagnostics\n"
+          "              library messages at 3 errors, 4 warnings, 6 info, 7 debug\n"
           "  URI         the CSE: coap://HOST[:PORT] or coaps://HOST[:PORT] (no path: the\n"
           "              primitive's \"to\" gives the Uri-Path)\n"
           "Prints every response primitive as one JSON line (non-blocking: the 1001/1002\n"
@@ -70,8 +71,7 @@ void cs_onem2m_usage(FILE *f) {
 }
 
 static void log_cb(void *user, int level, const char *msg) {
-    (void)user;
-    cs_cli_log(3 + level, "coapsec: %s", msg);
+    cs_cli_lib_log(user, level, msg); /* loglevel.c: libcoap's -v numbering */
 }
 
 static void session_cb(void *user, const coapsec_session_event *ev) {

@@ -16,8 +16,13 @@
 
 #include "cli.h"
 #include "coapsec/dtls.h"
+#include "explain.h"
+#include "heartbeat.h"
+#include "keylog.h"
+#include "loglevel.h"
 #include "coapsec/endpoint.h"
 #include "sessions.h"
+#include "pki.h"
 #include "store.h"
 #include "transfer.h"
 
@@ -40,8 +45,10 @@ void cs_server_usage(FILE *f) {
     fputs("usage: coapsec server [-A ADDRESS] [-p PORT] [-v LEVEL]\n"
           "                      [-k KEY] [-i FILE] [-h HINT] [--nosec]\n"
           "                      [--max-resources N] [--max-bytes N]\n"
+          "                      [-c CERT [-j KEY]] [-C CA] [-R ROOTS] [-M KEY]\n"
+          "                      [--rpk-trust FILE] [-n] [--no-clock] [--mtu N]\n"
           "  -A ADDRESS  local address to bind (IPv4 or IPv6; default: 0.0.0.0 and ::)\n"
-          "  -p PORT     UDP port (default 5683); with -k or -i, coaps (DTLS) is served\n"
+          "  -p PORT     UDP port (default 5683); with -k, -i, -c or -M, coaps (DTLS) is served\n"
           "              on PORT+1 and plain coap on PORT is off unless --nosec\n"
           "  -k KEY      default pre-shared key for any identity (text, or 0xHEX)\n"
           "  -i FILE     identity file, lines \"hint,identity,key\" (libcoap format; '#'\n"
@@ -49,7 +56,12 @@ void cs_server_usage(FILE *f) {
           "  -h HINT     PSK identity hint (default \"CoAP\"; \"\" = none)\n"
           "  --nosec     also serve plain coap on PORT next to coaps on PORT+1\n"
           "  --help      this text\n"
-          "  -v LEVEL    0-9: 1 startup line, 3 one line per request, 4+ diagnostics\n"
+          "  -v LEVEL    0-9 as in libcoap: 1 startup line and DTLS sessions, 3 one line per\n"
+          "              request and library errors, 4 warnings, 6 info, 7 debug, 8 every\n"
+          "              DTLS session event, 9 every request dumped\n"
+          "  --keylog FILE  append the DTLS secrets of each session to FILE (NSS key log\n"
+          "              format, for Wireshark); SSLKEYLOGFILE=FILE does the same.\n"
+          "              Anyone with FILE can decrypt the traffic: debugging only\n"
           "  --max-resources N  cap on stored resources (default 256); beyond it 5.03\n"
           "  --max-bytes N      cap on the total stored payload bytes (default 1048576);\n"
           "                     beyond it 4.13\n"
@@ -59,11 +71,19 @@ void cs_server_usage(FILE *f) {
           "ones are served block-wise), DELETE removes it.\n",
           f);
     cs_sess_server_usage(f); /* sessions.c: limits, --send */
+    cs_pki_usage(f);         /* pki.c: certificates and raw public keys */
+    cs_hb_usage(f);          /* heartbeat.c */
+    fputs("  A server with -C, -R, --rpk-trust or -n requires a client certificate or\n"
+          "  raw public key; one server serves PSK (-k/-i), RPK and certificate clients\n"
+          "  at once (the suites offered follow the credentials given).\n",
+          f);
 }
 
 static void log_request(server_state *s, const coapsec_coap_req *req, uint8_t code) {
     if (cs_cli_verbose < 3)
         return;
+    if (cs_cli_verbose >= CS_V_PACKETS) /* loglevel.h: -v 9 */
+        cs_cli_dump_msg(stderr, "<- ", req->msg);
     struct sockaddr_storage ss;
     socklen_t sl;
     char addr[80] = "?", c[48];
@@ -208,8 +228,7 @@ static int store_links(void *user, coapsec_peer_id peer, char *buf, size_t cap) 
 }
 
 static void log_cb(void *user, int level, const char *msg) {
-    (void)user;
-    cs_cli_log(4 + level, "coapsec: %s", msg);
+    cs_cli_lib_log(user, level, msg); /* loglevel.c: libcoap's -v numbering */
 }
 
 static void addr_str(const struct sockaddr *sa, char *buf, size_t cap) {
@@ -232,6 +251,7 @@ static void session_cb(void *user, const coapsec_session_event *ev) {
     server_state *s = user;
     char a[80];
     addr_str(ev->addr, a, sizeof a);
+    cs_cli_log_session(ev, "coapsec server"); /* -v 8 */
     if (ev->type == COAPSEC_SESSION_ESTABLISHED) {
         uint8_t id[COAPSEC_DTLS_PSK_ID_MAX];
         size_t idlen = sizeof id;
@@ -241,9 +261,26 @@ static void session_cb(void *user, const coapsec_session_event *ev) {
                    cs_cli_suite_name(ev->suite), ev->suite, a, (int)idlen, (const char *)id,
                    (unsigned)ev->handshake_ms,
                    ev->replacement ? " (new session replaces old)" : "");
+        if (s->ep && ev->suite != COAPSEC_DTLS_PSK_AES_128_CCM_8 && cs_cli_verbose >= 1) {
+            char who[256];
+            cs_pki_peer_text(s->ep, ev->peer, who, sizeof who);
+            cs_cli_log(1, "DTLS: client %s authenticated by %s", a, who);
+        }
     } else if (ev->type == COAPSEC_SESSION_FAILED) {
-        cs_cli_log(1, "DTLS: handshake with %s failed: %s", a, ev->reason ? ev->reason : "?");
-    } else {
+        cs_hs_failure hf; /* explain.c: cause and fix */
+        memset(&hf, 0, sizeof hf);
+        hf.server = 1;
+        hf.err = ev->err;
+        hf.alert = ev->alert;
+        hf.alert_from_peer = ev->alert_from_peer;
+        hf.text = ev->reason ? ev->reason : "?";
+        hf.peer = a;
+        char why[768];
+        cs_cli_log(1, "DTLS: handshake with %s failed: %s", a,
+                   cs_explain_handshake(&hf, why, sizeof why));
+    } else if (ev->type == COAPSEC_SESSION_RESUMED) {
+        cs_cli_log(1, "DTLS: session with %s resumed (abbreviated handshake)", a);
+    } else if (ev->type != COAPSEC_SESSION_DEAD) { /* dead: cs_sess_event says it */
         cs_cli_log(2, "DTLS: session with %s closed", a);
     }
     cs_sess_event(s->ep, ev, "coapsec server");
@@ -300,30 +337,38 @@ static int load_identities(coapsec_endpoint *ep, const char *path, const char *h
 
 int cs_server_main(int argc, char **argv) {
     static const struct option longopts[] = {
-        {"max-resources", required_argument, NULL, 'R'},
+        {"max-resources", required_argument, NULL, 1101}, /* -R is libcoap's root CA file */
         {"max-bytes", required_argument, NULL, 'Z'},
         {"nosec", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'H'},
+        CS_KEYLOG_LONGOPT,
+        CS_HB_LONGOPT,
         {"max-sessions", required_argument, NULL, CS_OPT_MAX_SESSIONS},
         {"max-handshakes", required_argument, NULL, CS_OPT_MAX_HANDSHAKES},
         {"idle-timeout", required_argument, NULL, CS_OPT_IDLE},
         {"protect", required_argument, NULL, CS_OPT_PROTECT},
         {"send", required_argument, NULL, CS_OPT_SEND},
         {"send-timeout", required_argument, NULL, CS_OPT_SEND_TIMEOUT},
+        CS_PKI_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     static cs_sess_opts sopt; /* sessions.c */
+    static cs_pki_opts popt;  /* pki.c */
+    static cs_pki_state pst;
+    cs_pki_opts_init(&popt);
     cs_sess_opts_init(&sopt);
     const char *addr = NULL;
     unsigned long port = 5683, verbose = 0, max_items = 256, max_bytes = 1048576;
     const char *idfile = NULL, *hint = "CoAP";
+    const char *keylog = NULL; /* --keylog FILE (keylog.c) */
+    uint32_t hb_ms = 0;        /* --heartbeat SECONDS (heartbeat.c) */
     uint8_t key[COAPSEC_DTLS_PSK_KEY_MAX];
     long keylen = -1;
     int nosec = 0;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":A:p:v:k:i:h:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":A:p:v:k:i:h:" CS_PKI_SHORTOPTS, longopts, NULL)) != -1) {
         switch (c) {
         case 'A':
             addr = optarg;
@@ -341,7 +386,7 @@ int cs_server_main(int argc, char **argv) {
             }
             cs_cli_verbose = (int)verbose;
             break;
-        case 'R':
+        case 1101: /* --max-resources */
             if (cs_cli_parse_ulong(optarg, 0, 1000000, &max_items) != 0) {
                 fprintf(stderr, "coapsec server: bad --max-resources\n");
                 return CS_EXIT_USAGE;
@@ -382,6 +427,25 @@ int cs_server_main(int argc, char **argv) {
             if (cs_sess_opt(&sopt, c, optarg, "coapsec server") != 0)
                 return CS_EXIT_USAGE;
             break;
+        case 'c':
+        case 'j':
+        case 'C':
+        case 'R':
+        case 'M':
+        case 'n':
+        case CS_OPT_RPK_TRUST:
+        case CS_OPT_NO_CLOCK:
+        case CS_OPT_MTU:
+            if (cs_pki_opt(&popt, c, optarg, "coapsec server") != 0)
+                return CS_EXIT_USAGE;
+            break;
+        case CS_OPT_HEARTBEAT: /* heartbeat.c */
+            if (cs_hb_opt(optarg, &hb_ms, "coapsec server") != 0)
+                return CS_EXIT_USAGE;
+            break;
+        case CS_OPT_KEYLOG:
+            keylog = optarg;
+            break;
         case 'H':
             cs_server_usage(stdout);
             return CS_EXIT_OK;
@@ -405,7 +469,12 @@ int cs_server_main(int argc, char **argv) {
         fprintf(stderr, "coapsec server: out of memory\n");
         return CS_EXIT_FAIL;
     }
-    int secure = keylen >= 0 || idfile != NULL;
+    int secure = keylen >= 0 || idfile != NULL || cs_pki_has_identity(&popt);
+    if (!cs_pki_has_identity(&popt) && cs_pki_active(&popt)) {
+        fprintf(stderr, "coapsec server: -C/-R/--rpk-trust/-n need our own key: -c CERT [-j KEY] "
+                        "or -M KEY\n");
+        return CS_EXIT_USAGE;
+    }
     if (secure && port == 65535) {
         fprintf(stderr, "coapsec server: coaps uses PORT+1: PORT must be below 65535\n");
         return CS_EXIT_USAGE;
@@ -419,10 +488,12 @@ int cs_server_main(int argc, char **argv) {
                 keylen, COAPSEC_ENDPOINT_PSK_MIN_WARN);
     coapsec_endpoint_config cfg;
     coapsec_endpoint_config_default(&cfg);
-    cfg.log = log_cb;
+    cfg.log = cs_cli_verbose >= CS_V_ERR ? log_cb : NULL; /* library messages start at 3 */
     cfg.well_known_links = store_links;
     cfg.session_event = session_cb;
     cs_sess_apply(&sopt, &cfg);
+    cfg.dtls_heartbeat_ms = hb_ms; /* --heartbeat (heartbeat.c) */
+    cs_pki_apply(&popt, &cfg);     /* --mtu */
     cfg.user = &s;
     /* Block1 uploads (RFC 7959 §2.5) are reassembled up to the store's byte cap. */
     cfg.block1_size = max_bytes < CS_TOOL_MAX_BODY ? max_bytes : CS_TOOL_MAX_BODY;
@@ -452,17 +523,38 @@ int cs_server_main(int argc, char **argv) {
             break;
     }
     if (rc != 0) {
-        fprintf(stderr, "coapsec server: cannot listen on %s port %lu: %s\n",
-                addr ? addr : "0.0.0.0/::", secure && !nosec ? port + 1 : port,
-                coapsec_strerror(rc));
+        /* explain.c: probe the ports to name the cause (in use, permission, address) */
+        char why[512] = "";
+        if (rc == COAPSEC_ERR_IO) {
+            unsigned long ports[2] = {port, port + 1};
+            for (int i = (!secure || nosec) ? 0 : 1; i < (secure ? 2 : 1) && !why[0]; i++)
+                for (size_t h = 0; h < (addr ? 1u : 2u) && !why[0]; h++)
+                    cs_explain_bind(hosts[h], ports[i], why, sizeof why);
+        }
+        if (why[0])
+            fprintf(stderr, "coapsec server: %s\n", why);
+        else
+            fprintf(stderr, "coapsec server: cannot listen on %s port %lu: %s\n",
+                    addr ? addr : "0.0.0.0/::", secure && !nosec ? port + 1 : port,
+                    coapsec_strerror(rc));
         cs_store_free(&s.store);
         return CS_EXIT_FAIL;
+    }
+    if (secure && cs_keylog_setup(s.ep, keylog, "coapsec server") != 0) {
+        coapsec_endpoint_free(s.ep);
+        cs_store_free(&s.store);
+        return CS_EXIT_USAGE;
     }
     if (secure) {
         coapsec_endpoint_set_psk_hint(s.ep, (const uint8_t *)hint, strlen(hint));
         if (keylen >= 0)
             coapsec_endpoint_set_default_psk(s.ep, key, (size_t)keylen);
         if (idfile && load_identities(s.ep, idfile, hint) < 0) {
+            coapsec_endpoint_free(s.ep);
+            cs_store_free(&s.store);
+            return CS_EXIT_USAGE;
+        }
+        if (cs_pki_setup(&pst, &popt, s.ep, 1, "coapsec server") != 0) {
             coapsec_endpoint_free(s.ep);
             cs_store_free(&s.store);
             return CS_EXIT_USAGE;
@@ -495,8 +587,9 @@ int cs_server_main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     if (secure)
-        cs_cli_log(1, "coapsec server: listening on udp port %lu (coaps, DTLS-PSK)%s",
-                   port ? port + 1 : 0, nosec ? " and plain coap" : "");
+        cs_cli_log(1, "coapsec server: listening on udp port %lu (coaps, DTLS%s%s%s)%s",
+                   port ? port + 1 : 0, keylen >= 0 || idfile ? "-PSK" : "", popt.rpk ? " RPK" : "",
+                   popt.cert ? " X.509" : "", nosec ? " and plain coap" : "");
     else
         cs_cli_log(1, "coapsec server: listening on udp port %u",
                    (unsigned)coapsec_endpoint_local_port(s.ep, 0));

@@ -20,6 +20,11 @@
  * receives application data, event() reports state changes. Callbacks must
  * not call back into the same connection.
  *
+ * Heartbeat (RFC 6520) and session resumption (RFC 5246 §7.3 by session ID,
+ * RFC 5077 tickets, RFC 7627 §5.3) are declared at the end. Their server
+ * state (ticket keys, session-ID cache) is caller-owned and outside the
+ * connection; a client keeps the coapsec_dtls_session of ev->session.
+ *
  * The fields of the context structs are private; they are declared here only
  * so that callers can size and place them.
  */
@@ -31,6 +36,17 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Heartbeat modes (RFC 6520 §2) for coapsec_dtls_config.heartbeat. */
+#define COAPSEC_DTLS_HB_OFF         0 /* no heartbeat extension */
+#define COAPSEC_DTLS_HB_ALLOWED     1 /* peer_allowed_to_send: we answer the peer's requests */
+#define COAPSEC_DTLS_HB_NOT_ALLOWED 2 /* peer_not_allowed_to_send: we only send requests */
+
+/* Session resumption (RFC 5246 §7.3, RFC 5077). */
+#ifndef COAPSEC_DTLS_TICKET_MAX
+#define COAPSEC_DTLS_TICKET_MAX 320 /* largest ticket kept (ours are at most 244 bytes) */
+#endif
+#define COAPSEC_DTLS_SESSION_LIFETIME_MS 7200000u /* default: 2 hours */
 
 /* Cipher suites (IANA values). */
 #define COAPSEC_DTLS_PSK_AES_128_CCM_8         0xC0A8u
@@ -90,7 +106,9 @@ enum coapsec_dtls_event_type {
     COAPSEC_DTLS_EV_ESTABLISHED = 1, /* keys in use: a new keying of the session */
     COAPSEC_DTLS_EV_CLOSED,          /* close_notify received (or sent by us) */
     COAPSEC_DTLS_EV_FAILED,          /* handshake failed / fatal alert: see err, alert */
-    COAPSEC_DTLS_EV_HS_RELEASED      /* the coapsec_dtls_hs object is free again */
+    COAPSEC_DTLS_EV_HS_RELEASED,     /* the coapsec_dtls_hs object is free again */
+    COAPSEC_DTLS_EV_DEAD             /* heartbeat (RFC 6520): no answer after max_retransmits
+                                      * retransmissions; the session is closed (err TIMEOUT) */
 };
 
 typedef struct coapsec_dtls_event {
@@ -108,6 +126,22 @@ typedef struct coapsec_dtls_event {
     int peer_auth;                  /* enum coapsec_dtls_peer_auth */
     const char *peer_name;          /* X.509: leaf SAN (DNS/IP/URI) else CN; RPK: NULL */
     const uint8_t *peer_key_sha256; /* X.509 and RPK: SHA-256 of the peer's SPKI (32 bytes) */
+    /* ESTABLISHED: 1 when this was an abbreviated handshake (RFC 5246 §7.3
+     * resumption by session ID or RFC 5077 ticket: no key exchange ran). */
+    int resumed;
+    /* ESTABLISHED: 1 when we may send heartbeat requests (the peer said
+     * peer_allowed_to_send, RFC 6520 §2). */
+    int heartbeat;
+    /* ESTABLISHED: the session state a client keeps to resume later (copy it;
+     * valid during the callback only); NULL when there is nothing to resume
+     * with (the server gave neither a session ID nor a ticket). */
+    const struct coapsec_dtls_session *session;
+    /* ESTABLISHED: what an NSS key log line (Wireshark) needs: the
+     * ClientHello random (32 bytes) and the master secret (48 bytes). Valid
+     * during the callback only. Secret: write it nowhere unless the user
+     * asked for a key log (coapsec_endpoint_set_keylog). */
+    const uint8_t *client_random;
+    const uint8_t *master_secret;
 } coapsec_dtls_event;
 
 /* How the peer was authenticated (coapsec_dtls_event.peer_auth). */
@@ -177,6 +211,12 @@ int coapsec_dtls_trust_add_pem(coapsec_dtls_trust *t, const char *pem, size_t le
 int coapsec_dtls_trust_add_file(coapsec_dtls_trust *t, const char *path);
 void coapsec_dtls_trust_free(coapsec_dtls_trust *t);
 
+/* Resumption types (declared below). */
+struct coapsec_dtls_session;
+struct coapsec_dtls_session_info;
+struct coapsec_dtls_ticket_keys;
+struct coapsec_dtls_session_cache;
+
 /** Randomness source; returns 0 on success. NULL means the crypto module's CSPRNG. */
 typedef int (*coapsec_dtls_rand)(void *user, uint8_t *buf, size_t len);
 
@@ -232,6 +272,26 @@ typedef struct coapsec_dtls_config {
     size_t ca_names_len;
     /* 1: skip every check of the peer's key/chain (interop debugging only). */
     uint8_t insecure_no_verify;
+
+    /* --- heartbeat (RFC 6520) --- */
+    uint8_t heartbeat;              /* COAPSEC_DTLS_HB_*: the mode we send (0: no extension) */
+    uint32_t heartbeat_interval_ms; /* send a request after this long without input from the
+                                     * peer (when it allows us to); 0: only on
+                                     * coapsec_dtls_conn_heartbeat() */
+
+    /* --- resumption (RFC 5246 §7.3, RFC 5077) --- server side: where the
+     * state lives (both caller-owned, both optional). A client resumes with
+     * coapsec_dtls_client_creds.resume. */
+    struct coapsec_dtls_ticket_keys *tickets; /* stateless tickets (RFC 5077) */
+    struct coapsec_dtls_session_cache *cache; /* session-ID cache */
+    uint32_t session_lifetime_ms;             /* 0: COAPSEC_DTLS_SESSION_LIFETIME_MS */
+    /* Server: is the identity of a session still acceptable (the PSK
+     * identity still configured, the raw key still trusted)? 0: yes. NULL:
+     * the engine checks itself (PSK: psk_lookup gives the same key; RPK:
+     * rpk_trust/rpk_verify; X.509: trust set and notAfter not passed). The
+     * certificate date is checked by the engine in both cases. */
+    int (*resume_check)(void *user, const struct coapsec_dtls_session_info *si);
+    void *resume_user;
 } coapsec_dtls_config;
 
 /** Defaults: mtu 1280, timer 1 s doubling to 60 s, 6 retransmissions, EMS on,
@@ -275,6 +335,19 @@ typedef struct coapsec_dtls_hs {
     uint8_t rx_buf[COAPSEC_DTLS_HS_MSG_MAX];
     uint8_t flight[COAPSEC_DTLS_FLIGHT_MAX];
     uint8_t pend[COAPSEC_DTLS_PENDING_MAX];
+    /* resumption */
+    uint8_t resume_master[48]; /* client: master secret of the session offered */
+    uint16_t resume_suite;
+    uint8_t resume_offer, resume_ems, resumed, ticket_ext, nst_due;
+    uint8_t peer_hb;      /* heartbeat mode the peer sent (0: no extension) */
+    uint8_t key_check[8]; /* resumed PSK session: the key's check value */
+    uint8_t offer_sid_len;
+    uint8_t offer_sid[32];
+    uint8_t cert_na_ok;     /* cert_not_after is known */
+    int64_t cert_not_after; /* X.509 leaf notAfter (seconds since 1970) */
+    uint32_t ticket_hint_s; /* client: lifetime hint of the ticket received */
+    uint16_t ticket_len;    /* client: ticket offered / received */
+    uint8_t ticket[COAPSEC_DTLS_TICKET_MAX];
 } coapsec_dtls_hs;
 
 /** One DTLS session (small, long-lived). */
@@ -293,6 +366,11 @@ typedef struct coapsec_dtls_conn {
     uint16_t max_plain; /* largest plaintext we may send (peer's limits) */
     uint8_t state, role, flags, last_alert;
     int16_t last_err;
+    /* heartbeat (RFC 6520) */
+    uint8_t hb_flags;           /* negotiated, peer allows us, request in flight */
+    uint8_t hb_retries;         /* retransmissions of the request in flight */
+    uint32_t hb_tag;            /* payload of the request in flight */
+    coapsec_tstamp hb_deadline; /* next request, or retransmission of the one in flight */
 } coapsec_dtls_conn;
 
 /* Connection states (coapsec_dtls_conn_state()). */
@@ -328,6 +406,11 @@ typedef struct coapsec_dtls_client_creds {
      * against the server certificate (cfg->verify_name) and sent as SNI when it
      * is a DNS name. NULL: no name check, no SNI. */
     const char *authority;
+    /* A session saved from an earlier ESTABLISHED event (ev->session) to
+     * resume (RFC 5246 §7.3 by session ID, RFC 5077 by ticket); NULL: none.
+     * Copied. The other credentials are still needed: the server may insist
+     * on a full handshake. */
+    const struct coapsec_dtls_session *resume;
 } coapsec_dtls_client_creds;
 
 /**
@@ -406,6 +489,83 @@ int coapsec_dtls_conn_error(const coapsec_dtls_conn *c, int *alert);
 unsigned coapsec_dtls_conn_suite(const coapsec_dtls_conn *c);
 /** 1 if this is a DTLS ClientHello record at epoch 0 (a new handshake). */
 int coapsec_dtls_is_client_hello(const uint8_t *dgram, size_t len);
+
+/* --- heartbeat (RFC 6520) -----------------------------------------------------
+ * Negotiated with cfg->heartbeat. Requests from the peer are answered
+ * automatically (when we said peer_allowed_to_send); ours carry a 4-byte
+ * payload and 16 bytes of random padding, are retransmitted on the DTLS
+ * timer (retrans_initial_ms doubling to retrans_max_ms) and after
+ * max_retransmits unanswered retransmissions the session is closed with
+ * COAPSEC_DTLS_EV_DEAD. At most one request is in flight; none is sent while
+ * a handshake runs. With cfg->heartbeat_interval_ms a request goes out by
+ * itself after that long without input (coapsec_dtls_conn_expiry covers it). */
+
+/** Send a HeartbeatRequest now. Errors: STATE (not established, or the peer
+ * did not allow requests), BUSY (one is in flight). */
+int coapsec_dtls_conn_heartbeat(coapsec_dtls_conn *c, coapsec_tstamp now);
+/** 1 when heartbeat requests may be sent on this session. */
+int coapsec_dtls_conn_heartbeat_ok(const coapsec_dtls_conn *c);
+
+/* --- resumption (RFC 5246 §7.3, RFC 5077, RFC 7627 §5.3) ------------------------ */
+
+/** Resumable session state (fields private). Clients get it from the
+ * ESTABLISHED event and pass it back in coapsec_dtls_client_creds.resume;
+ * servers keep it in a coapsec_dtls_session_cache or sealed in tickets. */
+typedef struct coapsec_dtls_session {
+    coapsec_tstamp expiry;  /* on the clock of whoever keeps it */
+    int64_t cert_not_after; /* X.509: leaf notAfter, seconds since 1970; else 0 */
+    uint8_t master[48];
+    uint16_t suite;
+    uint16_t ticket_len;
+    uint8_t ems, peer_auth, session_id_len, id_len;
+    uint8_t key_check[8]; /* PSK: first bytes of SHA-256 of the key */
+    uint8_t session_id[32];
+    /* PSK: the identity. RPK / X.509: the peer's P-256 point (65 bytes), then
+     * for X.509 its name (SAN or CN, truncated). */
+    uint8_t id[COAPSEC_DTLS_PSK_ID_MAX];
+    uint8_t ticket[COAPSEC_DTLS_TICKET_MAX]; /* client: the ticket to offer */
+} coapsec_dtls_session;
+
+/** What resume_check sees of a session the server is about to resume. */
+typedef struct coapsec_dtls_session_info {
+    unsigned suite;
+    int ems;
+    int peer_auth;         /* enum coapsec_dtls_peer_auth */
+    const uint8_t *psk_id; /* PSK */
+    size_t psk_id_len;
+    const uint8_t *peer_key_sha256; /* RPK / X.509: SHA-256 of the SPKI */
+    int64_t cert_not_after;         /* X.509 */
+} coapsec_dtls_session_info;
+
+/** 1 when a client can offer s (a session ID or a ticket, not expired at now). */
+int coapsec_dtls_session_resumable(const coapsec_dtls_session *s, coapsec_tstamp now);
+
+/** Server ticket keys (RFC 5077 §4): AES-128-CCM-8 under a current and a
+ * previous key; tickets sealed under an older key are refused (full handshake). */
+typedef struct coapsec_dtls_ticket_keys {
+    coapsec_tstamp rotated_at;
+    uint32_t rotate_ms; /* rotate automatically when issuing after this long; 0: never */
+    uint8_t have_prev;
+    uint8_t name[2][16]; /* [0] current, [1] previous */
+    uint8_t key[2][16];
+} coapsec_dtls_ticket_keys;
+/** Fresh random keys (cfg->rand or the CSPRNG). rotate_ms 0: rotate only by hand. */
+int coapsec_dtls_ticket_keys_init(coapsec_dtls_ticket_keys *tk, const coapsec_dtls_config *cfg,
+                                  uint32_t rotate_ms, coapsec_tstamp now);
+/** New current key; the current one becomes the previous (still accepted). */
+int coapsec_dtls_ticket_keys_rotate(coapsec_dtls_ticket_keys *tk, const coapsec_dtls_config *cfg,
+                                    coapsec_tstamp now);
+
+/** Server session-ID cache over caller-owned entries (oldest replaced). */
+typedef struct coapsec_dtls_session_cache {
+    coapsec_dtls_session *ent;
+    size_t cap;
+    size_t next; /* round robin */
+} coapsec_dtls_session_cache;
+void coapsec_dtls_session_cache_init(coapsec_dtls_session_cache *sc, coapsec_dtls_session *ent,
+                                     size_t cap);
+/** Forget every cached session (e.g. after a credential change). */
+void coapsec_dtls_session_cache_clear(coapsec_dtls_session_cache *sc);
 
 #ifdef __cplusplus
 }

@@ -66,8 +66,13 @@ typedef struct coapsec_endpoint coapsec_endpoint;
 /** Security mode of a bind. */
 enum coapsec_security {
     COAPSEC_SEC_NOSEC = 0, /* plain CoAP (coap://) */
-    COAPSEC_SEC_PSK = 1    /* DTLS 1.2 with pre-shared keys (coaps://) */
-    /* reserved: COAPSEC_SEC_RPK = 2, COAPSEC_SEC_CERT = 3 (same DTLS bind) */
+    COAPSEC_SEC_PSK = 1,   /* DTLS 1.2 with pre-shared keys (coaps://) */
+    /* RPK and CERT are the same DTLS bind as PSK (the names document intent):
+     * the suites a DTLS bind offers follow the configured credentials (a PSK
+     * table or key: 0xC0A8; an ECDSA identity: 0xC0AE), so one bind serves
+     * PSK, raw-public-key and certificate clients at once. */
+    COAPSEC_SEC_RPK = 2, /* DTLS 1.2, ECDHE_ECDSA with raw public keys (RFC 7250) */
+    COAPSEC_SEC_CERT = 3 /* DTLS 1.2, ECDHE_ECDSA with X.509 certificates */
 };
 
 /** One local address to bind. */
@@ -84,7 +89,8 @@ enum coapsec_session_event_type {
     COAPSEC_SESSION_FAILED,          /* handshake failed or fatal alert: see err, reason */
     COAPSEC_SESSION_EVICTED,         /* we ended it to make room (close_notify sent) */
     COAPSEC_SESSION_DEAD,            /* keepalive: ping_dead_after pings went unanswered */
-    COAPSEC_SESSION_RESUMED          /* reserved: an abbreviated handshake resumed it */
+    COAPSEC_SESSION_RESUMED          /* right after ESTABLISHED: that handshake was abbreviated
+                                      * (RFC 5246 §7.3 session ID or RFC 5077 ticket) */
 };
 
 typedef struct coapsec_session_event {
@@ -142,6 +148,22 @@ typedef struct coapsec_endpoint_config {
      * bodies of more than one block are refused with 4.13. */
     size_t block1_size;
     uint32_t block1_count;
+    /* Key log for Wireshark (keylog.c): NULL = none (the default; keys are
+     * never written anywhere else). See coapsec_endpoint_set_keylog(). */
+    const char *keylog_file;
+    /* DTLS heartbeat (RFC 6520, resume.c): 0 = off. Else every session offers
+     * the extension (peer_allowed_to_send: the peer's requests are answered)
+     * and, when the peer allows it, a HeartbeatRequest goes out after this many
+     * ms without input; unanswered after dtls_max_retransmits retransmissions
+     * (DTLS timer), the peer is COAPSEC_SESSION_DEAD and its session closed. */
+    uint32_t dtls_heartbeat_ms;
+    /* Session resumption (RFC 5246 §7.3, RFC 5077; resume.c): server session-ID
+     * cache entries and client saved sessions (one per destination address),
+     * each table this many entries (about 0.6 KB each); 0 = 64. Tickets are
+     * stateless (a rotating key). A client whose session was closed or evicted
+     * resumes on its next request to that address. */
+    uint32_t resume_entries;
+    int no_resumption; /* 1: no session IDs, no tickets, no resumption */
 } coapsec_endpoint_config;
 
 /** Endpoint counters (the engine has its own: coapsec_endpoint_coap(ep)->stats). */
@@ -159,6 +181,11 @@ typedef struct coapsec_endpoint_stats {
     uint64_t handshakes_failed;
     uint64_t handshakes_refused; /* verified ClientHello dropped: handshake pool full */
     uint64_t plaintext_dropped;  /* non-DTLS datagrams on a DTLS bind */
+    /* handshake objects taken back from established sessions that still kept
+     * their final flight, because the pool was full (endpoint/hspool.c) */
+    uint64_t handshakes_reclaimed;
+    /* of handshakes_completed: abbreviated, no key exchange (resume.c) */
+    uint64_t handshakes_resumed;
 } coapsec_endpoint_stats;
 
 /** Zero cfg and set the defaults (nbind 0, max_peers default, RFC params). */
@@ -381,10 +408,117 @@ int coapsec_endpoint_observe(coapsec_endpoint *ep, const char *uri, const coapse
  */
 int coapsec_endpoint_observe_cancel(coapsec_endpoint *ep, int handle, int deregister);
 
+/** Forget every saved client session and the server's session-ID cache (e.g.
+ *  after a credential change; sessions are also rechecked on resumption). */
+int coapsec_endpoint_forget_sessions(coapsec_endpoint *ep);
+
 /** Why the last DTLS session failed, e.g. "wrong key or identity (bad_record_mac)",
  *  "unknown PSK identity (unknown_psk_identity)", "no answer from the peer (timeout)";
  *  "" when none failed. */
 const char *coapsec_endpoint_last_error_text(const coapsec_endpoint *ep);
+
+/* ---- ECDSA credentials: raw public keys (RFC 7250) and certificates (pki.c) -------------
+ * TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (0xC0AE). Keys (coapsec_dtls_key) and
+ * trust anchors (coapsec_dtls_trust) are made with coapsec/dtls.h and are
+ * borrowed: they must outlive the endpoint. Certificate lists are copied.
+ * A DTLS bind offers 0xC0AE once an identity is set, and 0xC0A8 while PSK
+ * credentials (table, default key or lookup) exist or no identity is set.
+ * A client offers 0xC0AE when it trusts some server (trust anchors, RPK
+ * fingerprints, an RPK callback or insecure mode) and 0xC0A8 when it has a
+ * PSK for the destination. Certificate validity dates are checked against
+ * CLOCK_REALTIME (read by the endpoint, handed to the engine) unless the
+ * node says it has no clock (coapsec_endpoint_set_no_clock). */
+
+#define COAPSEC_ENDPOINT_MAX_RPK_TRUST 64 /* pinned raw-public-key fingerprints */
+#define COAPSEC_ENDPOINT_MAX_CLIENT_ID 8  /* client identities (per destination) */
+#define COAPSEC_ENDPOINT_CERT_LIST_MAX 4096
+#define COAPSEC_ENDPOINT_PEER_NAME_MAX 128
+
+/**
+ * Our ECDSA identity: key (borrowed) and optionally a TLS certificate_list
+ * (copied; e.g. from coapsec_dtls_cert_list_from_pem(); NULL = raw public key
+ * only). The server presents it; a client uses it for destinations without an
+ * identity of their own (coapsec_endpoint_set_client_identity). key NULL
+ * removes it. Returns 0, COAPSEC_ERR_INVAL or COAPSEC_ERR_NOBUF (list longer
+ * than COAPSEC_ENDPOINT_CERT_LIST_MAX).
+ */
+int coapsec_endpoint_set_identity(coapsec_endpoint *ep, const coapsec_dtls_key *key,
+                                  const uint8_t *cert_list, size_t cert_list_len);
+
+/**
+ * Client: the key pair (and optional certificate_list) to use towards one
+ * destination; authority as for coapsec_endpoint_set_client_psk ("host:port",
+ * "host", NULL = default). The same authority again replaces it; key NULL
+ * removes it. Returns 0, COAPSEC_ERR_INVAL, COAPSEC_ERR_NOBUF or
+ * COAPSEC_ERR_NOMEM (COAPSEC_ENDPOINT_MAX_CLIENT_ID entries).
+ */
+int coapsec_endpoint_set_client_identity(coapsec_endpoint *ep, const char *authority,
+                                         const coapsec_dtls_key *key, const uint8_t *cert_list,
+                                         size_t cert_list_len);
+
+/** X.509 trust anchors (borrowed; NULL: certificates are not accepted). 0 or INVAL. */
+int coapsec_endpoint_set_trust(coapsec_endpoint *ep, const coapsec_dtls_trust *trust);
+
+/** Trust a raw public key by the SHA-256 of its SubjectPublicKeyInfo
+ *  (coapsec_dtls_spki_fingerprint). 0, COAPSEC_ERR_INVAL or COAPSEC_ERR_NOMEM. */
+int coapsec_endpoint_add_rpk_trust(coapsec_endpoint *ep, const uint8_t sha256[32]);
+
+/** Raw-public-key trust callback: return 0 to trust spki (asked for keys not
+ *  in the fingerprint list). NULL removes it. An untrusted key is refused
+ *  with bad_certificate. */
+void coapsec_endpoint_set_rpk_verify(coapsec_endpoint *ep,
+                                     int (*verify)(void *user, const uint8_t *spki, size_t len,
+                                                   const uint8_t sha256[32]),
+                                     void *user);
+
+/** Server: demand a client certificate or raw key (default 1). With 0 a
+ *  client without one is accepted with peer kind COAPSEC_DTLS_AUTH_NONE. */
+void coapsec_endpoint_set_require_client_auth(coapsec_endpoint *ep, int on);
+/** Client: check the server certificate's name against the authority dialled
+ *  (default 1). */
+void coapsec_endpoint_set_verify_name(coapsec_endpoint *ep, int on);
+/** The node has no (trustworthy) wall clock: certificate validity dates are
+ *  not checked (default 0: the endpoint reads CLOCK_REALTIME). */
+void coapsec_endpoint_set_no_clock(coapsec_endpoint *ep, int on);
+/** Wall-clock source for certificate dates (seconds since 1970, UTC);
+ *  NULL restores CLOCK_REALTIME. */
+void coapsec_endpoint_set_wall_clock(coapsec_endpoint *ep, int64_t (*clock)(void *user),
+                                     void *user);
+/** Testing only: accept any peer key or chain (logged as a warning). */
+void coapsec_endpoint_set_insecure_no_verify(coapsec_endpoint *ep, int on);
+
+/** How a secure peer was authenticated (coapsec_endpoint_peer_auth). */
+typedef struct coapsec_peer_auth {
+    int kind;       /* enum coapsec_dtls_peer_auth: NONE, PSK, RPK, X509 */
+    unsigned suite; /* cipher suite of the session */
+    /* X509: the validated leaf name (SAN DNS/IP/URI, else CN); PSK: the
+     * identity when it is printable text; else "". */
+    char name[COAPSEC_ENDPOINT_PEER_NAME_MAX];
+    uint8_t sha256[32]; /* RPK and X509: SHA-256 of the peer's SPKI */
+    int has_sha256;
+} coapsec_peer_auth;
+
+/**
+ * The validated identity of a secure peer (e.g. in a handler: req->peer).
+ * Returns 0, COAPSEC_ERR_INVAL or COAPSEC_ERR_NOTFOUND (stale id, NoSec peer,
+ * or no session established).
+ */
+int coapsec_endpoint_peer_auth(const coapsec_endpoint *ep, coapsec_peer_id peer,
+                               coapsec_peer_auth *out);
+
+/* ---- key log for Wireshark (keylog.c) ------------------------------------------------------ */
+
+/**
+ * Append one NSS key log line ("CLIENT_RANDOM <client random> <master
+ * secret>", both hex) to the file at path for every DTLS handshake completed
+ * from now on, as Wireshark's tls.keylog_file reads it: anyone with the file
+ * can decrypt the sessions, so it is for debugging only (a warning goes to
+ * the log). The file is created with mode 0600 and appended to; NULL closes
+ * it (no more lines). Without a key log, key material is never written
+ * anywhere. Returns 0, COAPSEC_ERR_INVAL or COAPSEC_ERR_IO (cannot open:
+ * errno says why).
+ */
+int coapsec_endpoint_set_keylog(coapsec_endpoint *ep, const char *path);
 
 #ifdef __cplusplus
 }

@@ -18,8 +18,16 @@
 
 enum { CS_CCM_NKEYSIZES = 3 }; /* AES-128, -192, -256 */
 
+/* A context remembers the nonce and tag lengths it was last set up for, so
+ * that the per-record path only rekeys: libcrypto 3 turns every ctrl into a
+ * parameter lookup by name, which costs more than the cipher on short records. */
+struct cs_ccm_slot {
+    EVP_CIPHER_CTX *ctx;
+    size_t noncelen, taglen; /* 0: unknown (set again before use) */
+};
+
 struct cs_ccm_tls {
-    EVP_CIPHER_CTX *ctx[CS_CCM_NKEYSIZES];
+    struct cs_ccm_slot s[CS_CCM_NKEYSIZES];
 };
 
 static _Thread_local struct cs_ccm_tls *tl_ccm;
@@ -32,7 +40,7 @@ static void ccm_tls_free(void *p) {
     if (t == NULL)
         return;
     for (int i = 0; i < CS_CCM_NKEYSIZES; i++)
-        EVP_CIPHER_CTX_free(t->ctx[i]);
+        EVP_CIPHER_CTX_free(t->s[i].ctx);
     OPENSSL_free(t);
 }
 
@@ -54,8 +62,8 @@ static int keysize_index(size_t keylen) {
 }
 
 /* The calling thread's context for this key size, bound to the AES-CCM
- * cipher once; NULL when libcrypto cannot provide it. */
-static EVP_CIPHER_CTX *ccm_ctx(int idx) {
+ * cipher (fetched once per thread); NULL when libcrypto cannot provide it. */
+static struct cs_ccm_slot *ccm_ctx(int idx) {
     static const char *const names[CS_CCM_NKEYSIZES] = {"AES-128-CCM", "AES-192-CCM",
                                                         "AES-256-CCM"};
     if (tl_ccm == NULL) {
@@ -71,7 +79,8 @@ static EVP_CIPHER_CTX *ccm_ctx(int idx) {
             return NULL;
         }
     }
-    if (tl_ccm->ctx[idx] == NULL) {
+    struct cs_ccm_slot *sl = &tl_ccm->s[idx];
+    if (sl->ctx == NULL) {
         EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, names[idx], NULL);
         EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
         int ok = c != NULL && ctx != NULL && EVP_CipherInit_ex(ctx, c, NULL, NULL, NULL, 1) == 1;
@@ -80,9 +89,10 @@ static EVP_CIPHER_CTX *ccm_ctx(int idx) {
             EVP_CIPHER_CTX_free(ctx);
             return NULL;
         }
-        tl_ccm->ctx[idx] = ctx;
+        sl->ctx = ctx;
+        sl->noncelen = sl->taglen = 0;
     }
-    return tl_ccm->ctx[idx];
+    return sl;
 }
 
 /* The checks shared by seal and open; returns the key-size index or < 0. */
@@ -99,24 +109,31 @@ static int ccm_check(size_t keylen, size_t noncelen, size_t taglen, size_t datal
     return idx;
 }
 
-/* Sets tag length (and, for open, the expected tag), nonce length, key,
- * nonce, the message length and the AAD. */
-static int ccm_start(EVP_CIPHER_CTX *ctx, int enc, const uint8_t *key, const uint8_t *nonce,
+/* Direction, lengths (only when they differ from the context's last ones),
+ * key and nonce; for open also the expected tag (which needs the direction
+ * set first); then the message length and the AAD. On failure the context's
+ * remembered lengths are forgotten. */
+static int ccm_start(struct cs_ccm_slot *sl, int enc, const uint8_t *key, const uint8_t *nonce,
                      size_t noncelen, size_t taglen, const uint8_t *tag, const uint8_t *aad,
                      size_t aadlen, size_t msglen) {
+    EVP_CIPHER_CTX *ctx = sl->ctx;
     int outl;
-    if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, NULL, enc) != 1)
+    if (sl->noncelen != noncelen || sl->taglen != taglen) {
+        sl->noncelen = sl->taglen = 0;
+        if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, NULL, 1) != 1 ||
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)noncelen, NULL) != 1 ||
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)taglen, NULL) != 1)
+            return 0;
+        sl->noncelen = noncelen;
+        sl->taglen = taglen;
+    }
+    if (EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1 ||
+        (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)taglen, (void *)tag) != 1) ||
+        EVP_CipherUpdate(ctx, NULL, &outl, NULL, (int)msglen) != 1 ||
+        (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aadlen) != 1)) {
+        sl->noncelen = sl->taglen = 0;
         return 0;
-    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)noncelen, NULL) != 1)
-        return 0;
-    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)taglen, (void *)tag) != 1)
-        return 0;
-    if (EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
-        return 0;
-    if (EVP_CipherUpdate(ctx, NULL, &outl, NULL, (int)msglen) != 1)
-        return 0;
-    if (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aadlen) != 1)
-        return 0;
+    }
     return 1;
 }
 
@@ -127,18 +144,20 @@ int cs_ccm_seal_generic(const uint8_t *key, size_t keylen, const uint8_t *nonce,
     if (idx < 0 || key == NULL || nonce == NULL || out == NULL || (aadlen > 0 && aad == NULL) ||
         (ptlen > 0 && pt == NULL) || aadlen > INT32_MAX)
         return COAPSEC_ERR_INVAL;
-    EVP_CIPHER_CTX *ctx = ccm_ctx(idx);
-    if (ctx == NULL)
+    struct cs_ccm_slot *sl = ccm_ctx(idx);
+    if (sl == NULL)
         return COAPSEC_ERR_CRYPTO;
+    EVP_CIPHER_CTX *ctx = sl->ctx;
     int outl = 0;
     /* An empty message still has to pass through Update so that the
      * CBC-MAC is finished; give libcrypto a valid pointer either way. */
     static const uint8_t empty[1];
-    if (!ccm_start(ctx, 1, key, nonce, noncelen, taglen, NULL, aad, aadlen, ptlen) ||
+    if (!ccm_start(sl, 1, key, nonce, noncelen, taglen, NULL, aad, aadlen, ptlen) ||
         EVP_CipherUpdate(ctx, out, &outl, ptlen > 0 ? pt : empty, (int)ptlen) != 1 ||
         (size_t)outl != ptlen ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)taglen, out + ptlen) != 1) {
         OPENSSL_cleanse(out, ptlen + taglen);
+        sl->noncelen = sl->taglen = 0;
         ERR_clear_error();
         return COAPSEC_ERR_CRYPTO;
     }
@@ -155,20 +174,22 @@ int cs_ccm_open_generic(const uint8_t *key, size_t keylen, const uint8_t *nonce,
     if (idx < 0 || key == NULL || nonce == NULL || (ptlen > 0 && out == NULL) ||
         (aadlen > 0 && aad == NULL) || aadlen > INT32_MAX)
         return COAPSEC_ERR_INVAL;
-    EVP_CIPHER_CTX *ctx = ccm_ctx(idx);
-    if (ctx == NULL)
+    struct cs_ccm_slot *sl = ccm_ctx(idx);
+    if (sl == NULL)
         return COAPSEC_ERR_CRYPTO;
     /* Copy the tag first: out may alias ct. */
     uint8_t tag[16];
     memcpy(tag, ct + ptlen, taglen);
     static uint8_t sink[1]; /* output pointer for an empty message */
     int outl = 0;
-    int ok = ccm_start(ctx, 0, key, nonce, noncelen, taglen, tag, aad, aadlen, ptlen) &&
-             EVP_CipherUpdate(ctx, ptlen > 0 ? out : sink, &outl, ptlen > 0 ? ct : tag,
+    int ok = ccm_start(sl, 0, key, nonce, noncelen, taglen, tag, aad, aadlen, ptlen) &&
+             EVP_CipherUpdate(sl->ctx, ptlen > 0 ? out : sink, &outl, ptlen > 0 ? ct : tag,
                               (int)ptlen) == 1 &&
              (size_t)outl == ptlen;
     OPENSSL_cleanse(tag, sizeof(tag));
     if (!ok) {
+        /* a failed tag check leaves the lengths as they were, but be safe */
+        sl->noncelen = sl->taglen = 0;
         ERR_clear_error();
         if (ptlen > 0)
             OPENSSL_cleanse(out, ptlen);

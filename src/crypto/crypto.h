@@ -232,6 +232,19 @@ int cs_x509_pem_to_tls_list(const char *pem, size_t pemlen, uint8_t *out, size_t
                             size_t *outlen);
 int cs_x509_der_to_pem(const uint8_t *der, size_t len, char *pem, size_t cap, size_t *pemlen);
 
+/* --- PEM encodings of keys (pem.c; libcrypto's PEM codec) --- */
+
+/** First "PUBLIC KEY" PEM block of a buffer as SubjectPublicKeyInfo DER (any
+ * key type; callers check the curve). 0, COAPSEC_ERR_FORMAT (no such block),
+ * COAPSEC_ERR_NOBUF or COAPSEC_ERR_INVAL. */
+int cs_spki_from_pem(const char *pem, size_t len, uint8_t *der, size_t cap, size_t *outlen);
+/** SPKI DER as a NUL-terminated "PUBLIC KEY" PEM block; *len excludes the NUL. */
+int cs_spki_to_pem(const uint8_t *spki, size_t spki_len, char *buf, size_t cap, size_t *len);
+/** The private key as a SEC 1 "EC PRIVATE KEY" PEM block (NUL-terminated). */
+int cs_p256_key_to_sec1_pem(const cs_p256_key *k, char *buf, size_t cap, size_t *len);
+/** Write len bytes to path (created or truncated with the given mode). 0 or COAPSEC_ERR_IO. */
+int cs_write_file_mode(const char *path, const void *data, size_t len, int mode);
+
 /* --- certificate generator (coapsec keygen, test fixtures) --- */
 
 #define CS_KU_DIGITAL_SIGNATURE 0x01

@@ -7,6 +7,7 @@
 #include "coapsec/common.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,15 +21,45 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+/* Importing a key is on every ECDHE handshake's path (the peer's ephemeral
+ * and long-term keys): each thread keeps one "EC" import context, so the key
+ * manager is fetched once per thread instead of once per key (libcrypto 3
+ * looks implementations up by name, under a lock). Freed at thread exit. */
+static _Thread_local EVP_PKEY_CTX *tl_import;
+static pthread_key_t import_key;
+static pthread_once_t import_once = PTHREAD_ONCE_INIT;
+static int import_key_ok;
+
+static void import_free(void *p) {
+    EVP_PKEY_CTX_free(p);
+}
+
+static void import_key_init(void) {
+    import_key_ok = pthread_key_create(&import_key, import_free) == 0;
+}
+
+static EVP_PKEY_CTX *import_ctx(void) {
+    if (tl_import != NULL)
+        return tl_import;
+    pthread_once(&import_once, import_key_init);
+    if (!import_key_ok)
+        return NULL;
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (c == NULL || EVP_PKEY_fromdata_init(c) != 1 || pthread_setspecific(import_key, c) != 0) {
+        EVP_PKEY_CTX_free(c);
+        return NULL;
+    }
+    tl_import = c;
+    return c;
+}
+
 static EVP_PKEY *pkey_fromdata(OSSL_PARAM *params, int selection) {
     EVP_PKEY *pkey = NULL;
-    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    if (pctx == NULL || EVP_PKEY_fromdata_init(pctx) != 1 ||
-        EVP_PKEY_fromdata(pctx, &pkey, selection, params) != 1) {
+    EVP_PKEY_CTX *pctx = import_ctx();
+    if (pctx == NULL || EVP_PKEY_fromdata(pctx, &pkey, selection, params) != 1) {
         EVP_PKEY_free(pkey);
         pkey = NULL;
     }
-    EVP_PKEY_CTX_free(pctx);
     return pkey;
 }
 
@@ -44,12 +75,16 @@ EVP_PKEY *cs_pkey_from_point(const uint8_t *pub, size_t publen) {
         OSSL_PARAM_construct_end(),
     };
     /* fromdata decodes the point with EC_POINT_oct2point, which refuses a
-     * point that is not on the curve; the check below makes it explicit. */
+     * point that is not on the curve; the check below makes it explicit:
+     * not the point at infinity, coordinates in range, on the curve. P-256
+     * has cofactor 1, so such a point has the group's prime order and the
+     * full check (which multiplies by the order, as costly as a signature
+     * verification) adds nothing (SEC 1 §3.2.2.1, NIST SP 800-56A §5.6.2.3.4). */
     EVP_PKEY *pkey = pkey_fromdata(params, EVP_PKEY_PUBLIC_KEY);
     if (pkey == NULL)
         return NULL;
     EVP_PKEY_CTX *cctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-    int ok = cctx != NULL && EVP_PKEY_public_check(cctx) == 1;
+    int ok = cctx != NULL && EVP_PKEY_public_check_quick(cctx) == 1;
     EVP_PKEY_CTX_free(cctx);
     if (!ok) {
         EVP_PKEY_free(pkey);
@@ -93,6 +128,14 @@ int cs_pkey_curve(const EVP_PKEY *pkey) {
 int cs_pkey_point(const EVP_PKEY *pkey, uint8_t pub[65]) {
     if (cs_pkey_curve(pkey) != CS_CURVE_P256)
         return COAPSEC_ERR_UNSUPPORTED;
+    /* One query for the encoded point (uncompressed unless the key was made
+     * otherwise); the affine coordinates are the fallback. */
+    size_t n = 0;
+    if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub,
+                                        CS_P256_PUB_LEN, &n) == 1 &&
+        n == CS_P256_PUB_LEN && pub[0] == 0x04)
+        return 0;
+    ERR_clear_error();
     BIGNUM *x = NULL, *y = NULL;
     int ok = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
              EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
@@ -283,9 +326,48 @@ void cs_p256_key_free(cs_p256_key *k) {
 
 /* --- SubjectPublicKeyInfo ------------------------------------------------------- */
 
+/* A P-256 SubjectPublicKeyInfo with an uncompressed point (RFC 5480 §2) is
+ * this fixed DER header (SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 },
+ * BIT STRING with no unused bits }) and the 65-byte point. The common case
+ * is converted here without libcrypto's encoder/decoder framework, which
+ * costs more than an ECDSA signature per call; the point itself is still
+ * validated by libcrypto (on the curve, not at infinity). */
+static const uint8_t p256_spki_hdr[CS_P256_SPKI_LEN - CS_P256_PUB_LEN] = {
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+    0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+
+static EC_GROUP *p256_group;
+static pthread_once_t p256_group_once = PTHREAD_ONCE_INIT;
+
+static void p256_group_init(void) {
+    p256_group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+}
+
+/* 1 if pub is an uncompressed P-256 point on the curve (not infinity). */
+static int p256_point_valid(const uint8_t pub[65]) {
+    if (pub[0] != 0x04)
+        return 0;
+    pthread_once(&p256_group_once, p256_group_init);
+    if (p256_group == NULL)
+        return 0;
+    EC_POINT *q = EC_POINT_new(p256_group);
+    /* oct2point refuses coordinates out of range and points off the curve */
+    int ok = q != NULL && EC_POINT_oct2point(p256_group, q, pub, CS_P256_PUB_LEN, NULL) == 1 &&
+             EC_POINT_is_at_infinity(p256_group, q) == 0 &&
+             EC_POINT_is_on_curve(p256_group, q, NULL) == 1;
+    EC_POINT_free(q);
+    ERR_clear_error();
+    return ok;
+}
+
 int cs_p256_spki_encode(const uint8_t pub[65], uint8_t spki[91]) {
     if (pub == NULL || spki == NULL)
         return COAPSEC_ERR_INVAL;
+    if (p256_point_valid(pub)) {
+        memcpy(spki, p256_spki_hdr, sizeof p256_spki_hdr);
+        memcpy(spki + sizeof p256_spki_hdr, pub, CS_P256_PUB_LEN);
+        return 0;
+    }
     EVP_PKEY *pkey = cs_pkey_from_point(pub, CS_P256_PUB_LEN);
     if (pkey == NULL) {
         ERR_clear_error();
@@ -308,6 +390,14 @@ int cs_p256_spki_encode(const uint8_t pub[65], uint8_t spki[91]) {
 int cs_p256_spki_decode(const uint8_t *spki, size_t len, uint8_t pub[65]) {
     if (spki == NULL || pub == NULL || len == 0 || len > INT32_MAX)
         return COAPSEC_ERR_FORMAT;
+    if (len == CS_P256_SPKI_LEN && memcmp(spki, p256_spki_hdr, sizeof p256_spki_hdr) == 0) {
+        const uint8_t *pt = spki + sizeof p256_spki_hdr;
+        if (!p256_point_valid(pt))
+            return COAPSEC_ERR_FORMAT;
+        memcpy(pub, pt, CS_P256_PUB_LEN);
+        return 0;
+    }
+    /* anything else (e.g. a compressed point): libcrypto's decoder */
     const unsigned char *p = spki;
     EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
     ERR_clear_error();

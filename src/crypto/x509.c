@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -406,8 +407,22 @@ int cs_x509_verify_chain(const cs_x509_trust *t, const cs_der *certs, size_t nce
 
     if (X509_verify_cert(ctx) != 1) {
         int err = X509_STORE_CTX_get_error(ctx);
-        rc = fail(res, map_verify_error(err), X509_STORE_CTX_get_error_depth(ctx),
-                  X509_verify_cert_error_string(err));
+        /* Expired / not yet valid: name the date that was crossed (explain.c). */
+        char when[96];
+        const char *detail = X509_verify_cert_error_string(err);
+        X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+        struct tm tm;
+        if ((err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID) && cur &&
+            ASN1_TIME_to_tm(err == X509_V_ERR_CERT_HAS_EXPIRED ? X509_get0_notAfter(cur)
+                                                               : X509_get0_notBefore(cur),
+                            &tm) == 1) {
+            snprintf(when, sizeof when, "%s on %04d-%02d-%02d %02d:%02d:%02d UTC",
+                     err == X509_V_ERR_CERT_HAS_EXPIRED ? "expired" : "not valid before",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
+            detail = when;
+        }
+        rc = fail(res, map_verify_error(err), X509_STORE_CTX_get_error_depth(ctx), detail);
         goto out;
     }
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);

@@ -215,6 +215,10 @@ static int on_x509(coapsec_dtls_conn *c, const uint8_t *p, size_t n) {
     }
     if (cs_cert_name(leaf, leaf_len, hs->peer_name, sizeof hs->peer_name) != 0)
         hs->peer_name[0] = 0;
+    /* Resumption (resume.c) refuses the session once the leaf expired. */
+    hs->cert_na_ok = cs_cert_not_after(leaf, leaf_len, &hs->cert_not_after) == 0;
+    if (!hs->cert_na_ok)
+        hs->cert_not_after = 0; /* unknown: treated as expired */
     if (c->role == CS_ROLE_CLIENT && cfg->verify_name && hs->authority[0] &&
         !cfg->insecure_no_verify && cs_x509_check_name(leaf, leaf_len, hs->authority) != 0)
         return cs_failf(c, COAPSEC_ERR_AUTH, COAPSEC_DTLS_ALERT_BAD_CERTIFICATE,

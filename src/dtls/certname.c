@@ -4,7 +4,8 @@
  * first subjectAltName entry (dNSName, iPAddress or URI, §4.2.1.6) or else
  * the subject commonName. Only called on certificates the crypto module has
  * already parsed and verified; still checks every length, fails closed.
- * Also the IP-literal test used to decide whether SNI is sent.
+ * Also the leaf's notAfter (§4.1.2.5, for resumption) and the IP-literal
+ * test used to decide whether SNI is sent.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -152,6 +153,72 @@ int cs_cert_name(const uint8_t *der, size_t len, char *out, size_t cap) {
     if (subject->tag == 0x30 && subject_cn(subject->v, subject->len, out, cap))
         return 0;
     return COAPSEC_ERR_NOTFOUND;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool digits(const uint8_t *p, size_t n, unsigned *out) {
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (unsigned)(p[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* RFC 5280 §4.1.2.5: UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ. */
+static bool der_time(const tlv *t, int64_t *out) {
+    unsigned y, mo, d, h, mi, s;
+    const uint8_t *p = t->v;
+    size_t yl = t->tag == 0x17 ? 2 : t->tag == 0x18 ? 4 : 0;
+    if (!yl || t->len != yl + 11 || p[t->len - 1] != 'Z' || !digits(p, yl, &y) ||
+        !digits(p + yl, 2, &mo) || !digits(p + yl + 2, 2, &d) || !digits(p + yl + 4, 2, &h) ||
+        !digits(p + yl + 6, 2, &mi) || !digits(p + yl + 8, 2, &s))
+        return false;
+    if (yl == 2)
+        y += y >= 50 ? 1900 : 2000;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        return false;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    return true;
+}
+
+int cs_cert_not_after(const uint8_t *der, size_t len, int64_t *out) {
+    if (!der || !out)
+        return COAPSEC_ERR_INVAL;
+    cs_rd r, tbs;
+    tlv cert, t, f, nb, na;
+    cs_rd_init(&r, der, len);
+    if (!der_next(&r, &cert) || cert.tag != 0x30)
+        return COAPSEC_ERR_FORMAT;
+    cs_rd_init(&r, cert.v, cert.len);
+    if (!der_next(&r, &t) || t.tag != 0x30)
+        return COAPSEC_ERR_FORMAT;
+    cs_rd_init(&tbs, t.v, t.len);
+    /* version [0]? serial, signature, issuer, validity */
+    int nf = 0;
+    while (tbs.left > 0 && der_next(&tbs, &f)) {
+        if (nf == 0 && f.tag == 0xa0)
+            continue;
+        if (++nf == 4)
+            break;
+    }
+    if (nf != 4 || f.tag != 0x30)
+        return COAPSEC_ERR_FORMAT;
+    cs_rd_init(&r, f.v, f.len);
+    if (!der_next(&r, &nb) || !der_next(&r, &na) || !der_time(&na, out))
+        return COAPSEC_ERR_FORMAT;
+    return 0;
 }
 
 bool cs_is_ip_literal(const char *s) {

@@ -6,7 +6,11 @@
  * ServerKeyExchange identity hint or the server's Certificate, signed
  * ServerKeyExchange and CertificateRequest, ServerHelloDone, our
  * [Certificate] ClientKeyExchange [CertificateVerify] ChangeCipherSpec
- * Finished flight and the server's Finished.
+ * Finished flight and the server's Finished. Resumption (RFC 5246 §7.3,
+ * RFC 5077): the saved session's ID and/or ticket in the ClientHello; when
+ * the ServerHello echoes the session ID, the abbreviated handshake
+ * ([NewSessionTicket] ChangeCipherSpec Finished from the server, ours last);
+ * tickets received in NewSessionTicket are kept for the next time.
  */
 #include "dtls/dtls_int.h"
 
@@ -63,6 +67,33 @@ int coapsec_dtls_client_start_ex(coapsec_dtls_conn *c, const coapsec_dtls_config
     hs->deadline = COAPSEC_TSTAMP_NONE;
     if (cs_cfg_random(cfg, hs->client_random, 32) != 0)
         return COAPSEC_ERR_CRYPTO;
+    const coapsec_dtls_session *rs = cr->resume;
+    /* Resume only what these credentials could also set up in full, and an
+     * EMS session only while we still offer EMS (RFC 7627 §5.3). */
+    if (coapsec_dtls_session_resumable(rs, now) && rs->ticket_len <= sizeof hs->ticket &&
+        ((rs->suite == COAPSEC_DTLS_PSK_AES_128_CCM_8 && psk && rs->id_len == cr->psk_id_len &&
+          !memcmp(rs->id, cr->psk_id, rs->id_len)) ||
+         (rs->suite == COAPSEC_DTLS_ECDHE_ECDSA_AES_128_CCM_8 && ecdhe)) &&
+        (!rs->ems || cfg->offer_ems)) {
+        uint16_t suite = c->suite;
+        cs_resume_load(c, rs); /* the peer as authenticated then */
+        c->suite = suite;
+        memcpy(hs->resume_master, rs->master, sizeof hs->resume_master);
+        hs->resume_suite = rs->suite;
+        hs->resume_ems = rs->ems;
+        hs->resume_offer = 1;
+        memcpy(hs->ticket, rs->ticket, rs->ticket_len);
+        hs->ticket_len = rs->ticket_len;
+        /* RFC 5077 §3.4: with a ticket, a fresh session ID shows acceptance. */
+        if (rs->session_id_len) {
+            memcpy(hs->offer_sid, rs->session_id, rs->session_id_len);
+            hs->offer_sid_len = rs->session_id_len;
+        } else {
+            if (cs_cfg_random(cfg, hs->offer_sid, 32) != 0)
+                return COAPSEC_ERR_CRYPTO;
+            hs->offer_sid_len = 32;
+        }
+    }
     c->state = CS_ST_C_WAIT_HELLO;
     int rc = cs_client_send_hello(c, now);
     if (rc < 0)
@@ -117,13 +148,16 @@ static int ecdhe_extensions(coapsec_dtls_conn *c, uint8_t *b, size_t cap, size_t
 
 int cs_client_send_hello(coapsec_dtls_conn *c, coapsec_tstamp now) {
     coapsec_dtls_hs *hs = c->hs;
-    uint8_t b[2 + 32 + 1 + 1 + 255 + 2 + 4 + 2 + 2 + 4 + 5 + 512];
+    uint8_t b[2 + 32 + 1 + 32 + 1 + 255 + 2 + 4 + 2 + 2 + 4 + 5 + 5 + 4 + COAPSEC_DTLS_TICKET_MAX +
+              512];
     size_t n = 0;
     cs_put16(b, CS_DTLS12);
     n += 2;
     memcpy(b + n, hs->client_random, 32);
     n += 32;
-    b[n++] = 0; /* session_id: none */
+    b[n++] = hs->offer_sid_len; /* session_id: the session offered, if any */
+    memcpy(b + n, hs->offer_sid, hs->offer_sid_len);
+    n += hs->offer_sid_len;
     b[n++] = hs->cookie_len;
     memcpy(b + n, hs->cookie, hs->cookie_len);
     n += hs->cookie_len;
@@ -149,6 +183,16 @@ int cs_client_send_hello(coapsec_dtls_conn *c, coapsec_tstamp now) {
     cs_put16(b + n + 2, 1);
     b[n + 4] = 0;
     n += 5;
+    if (c->cfg->heartbeat) { /* RFC 6520 §2 */
+        uint8_t mode = c->cfg->heartbeat;
+        int hrc = cs_ext_put(b, sizeof b, &n, CS_EXT_HEARTBEAT, &mode, 1);
+        if (hrc)
+            return hrc;
+    }
+    /* RFC 5077 §3.2: the ticket of the session offered, or empty to ask for one. */
+    int trc = cs_ext_put(b, sizeof b, &n, CS_EXT_SESSION_TICKET, hs->ticket, hs->ticket_len);
+    if (trc)
+        return trc;
     if (hs->offered & 2) {
         int erc = ecdhe_extensions(c, b, sizeof b, &n);
         if (erc)
@@ -220,10 +264,41 @@ static int on_server_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n) {
         return fail(c, COAPSEC_DTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited extension");
     if (e.reneg_bad)
         return fail(c, COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE, "bad renegotiation_info");
+    if (e.hb_mode && !c->cfg->heartbeat)
+        return fail(c, COAPSEC_DTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited extension");
+    if (e.hb_mode == 0xFF) /* RFC 6520 §2 */
+        return fail(c, COAPSEC_DTLS_ALERT_ILLEGAL_PARAMETER, "unknown heartbeat mode");
+    hs->peer_hb = e.hb_mode;
+    hs->nst_due = e.has_ticket; /* RFC 5077 §3.2: a NewSessionTicket will follow */
     hs->ems = e.ems;
     hs->reneg = e.reneg;
     c->suite = (uint16_t)suite;
     c->max_plain = cs_ext_plain_limit(0, e.rsl);
+    if (hs->resume_offer && sidlen == hs->offer_sid_len && sidlen > 0 &&
+        !memcmp(sid, hs->offer_sid, sidlen)) {
+        /* The server resumes (RFC 5246 §7.3): same suite, same EMS use
+         * (RFC 7627 §5.3), keys from the saved master secret. */
+        if (suite != hs->resume_suite)
+            return fail(c, COAPSEC_DTLS_ALERT_ILLEGAL_PARAMETER,
+                        "resumed session with a different suite");
+        if (e.ems != (hs->resume_ems != 0))
+            return fail(c, COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE,
+                        "resumed session with a different extended_master_secret use");
+        memcpy(c->master, hs->resume_master, sizeof c->master);
+        if (cs_key_block(c, hs->client_random, hs->server_random) != 0)
+            return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "key derivation failed");
+        c->flags |= CS_F_KEYS;
+        if (e.ems)
+            c->flags |= CS_F_EMS;
+        hs->resumed = 1;
+        c->state = hs->nst_due ? CS_ST_C_WAIT_NST : CS_ST_C_WAIT_CCS;
+        return 0;
+    }
+    /* A full handshake: the offered ticket is spent, the peer is new. */
+    hs->ticket_len = 0;
+    hs->have_peer_pub = 0;
+    hs->peer_auth = 0;
+    hs->peer_name[0] = 0;
     c->state = CS_ST_C_WAIT_SKE_SHD;
     if (!ecdhe) {
         if (e.has_sct || e.has_cct || e.has_pf)
@@ -272,7 +347,7 @@ static int send_flight5(coapsec_dtls_conn *c, coapsec_tstamp now) {
     if (rc)
         return cs_fail(c, rc, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, false, "cannot send flight");
     cs_flight_arm(c, false, now);
-    c->state = CS_ST_C_WAIT_CCS;
+    c->state = hs->nst_due ? CS_ST_C_WAIT_NST : CS_ST_C_WAIT_CCS;
     return 0;
 }
 
@@ -301,7 +376,46 @@ static int send_flight5_ecdhe(coapsec_dtls_conn *c, coapsec_tstamp now) {
     if (rc)
         return cs_fail(c, rc, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, false, "cannot send flight");
     cs_flight_arm(c, false, now);
+    c->state = hs->nst_due ? CS_ST_C_WAIT_NST : CS_ST_C_WAIT_CCS;
+    return 0;
+}
+
+/* RFC 5077 §3.3: lifetime hint and the ticket, kept for the next time. */
+static int on_new_session_ticket(coapsec_dtls_conn *c, const uint8_t *p, size_t n) {
+    coapsec_dtls_hs *hs = c->hs;
+    cs_rd r;
+    cs_rd_init(&r, p, n);
+    const uint8_t *hint = cs_rd_bytes(&r, 4);
+    size_t tl;
+    const uint8_t *t = cs_rd_vec(&r, 2, &tl);
+    if (r.err || r.left)
+        return fail(c, COAPSEC_DTLS_ALERT_DECODE_ERROR, "malformed NewSessionTicket");
+    hs->ticket_hint_s = (uint32_t)cs_get16(hint) << 16 | cs_get16(hint + 2);
+    if (tl <= sizeof hs->ticket) { /* a larger one is not kept: no resumption by ticket */
+        memcpy(hs->ticket, t, tl);
+        hs->ticket_len = (uint16_t)tl;
+    } else {
+        hs->ticket_len = 0;
+    }
     c->state = CS_ST_C_WAIT_CCS;
+    return 0;
+}
+
+/* Abbreviated handshake: the server's Finished verified; ours goes last. */
+static int send_resumed_finish(coapsec_dtls_conn *c, coapsec_tstamp now) {
+    coapsec_dtls_hs *hs = c->hs;
+    hs->peer_last_seq = (uint16_t)(hs->recv_seq - 1);
+    hs->peer_last_valid = 1;
+    cs_flight_begin(hs);
+    int rc = cs_flight_add_ccs(c);
+    if (!rc)
+        rc = cs_add_finished(c);
+    if (!rc)
+        rc = cs_flight_send(c, now);
+    if (rc)
+        return cs_fail(c, rc, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, false, "cannot send flight");
+    cs_flight_arm(c, true, now);
+    cs_established(c, now);
     return 0;
 }
 
@@ -377,11 +491,17 @@ int cs_client_handle(coapsec_dtls_conn *c, uint8_t type, const uint8_t *body, si
             return send_flight5(c, now);
         }
         break;
+    case CS_ST_C_WAIT_NST:
+        if (type == CS_HT_NEW_SESSION_TICKET)
+            return on_new_session_ticket(c, body, len);
+        break;
     case CS_ST_C_WAIT_FIN:
         if (type == CS_HT_FINISHED) {
             rc = cs_check_finished(c, body, len);
             if (rc < 0)
                 return rc;
+            if (c->hs->resumed)
+                return send_resumed_finish(c, now);
             cs_established(c, now);
             return 0;
         }

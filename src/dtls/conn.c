@@ -183,12 +183,25 @@ int cs_fail(coapsec_dtls_conn *c, int err, int alert, bool from_peer, const char
 void cs_established(coapsec_dtls_conn *c, coapsec_tstamp now) {
     coapsec_dtls_hs *hs = c->hs;
     c->state = CS_ST_ESTABLISHED;
+    cs_hb_established(c, now);
+    /* Resumption (resume.c): the state to keep; the server caches it under
+     * the session ID it gave (a full handshake only: a resumed one is there). */
+    coapsec_dtls_session sess;
+    cs_session_from_hs(c, &sess, now);
+    if (c->role == CS_ROLE_SERVER && c->cfg->cache && !hs->resumed && sess.session_id_len)
+        cs_cache_put(c->cfg->cache, &sess);
     coapsec_dtls_event ev;
     ev_init(&ev, COAPSEC_DTLS_EV_ESTABLISHED);
+    ev.resumed = hs->resumed;
+    ev.heartbeat = (c->hb_flags & CS_HB_MAY_SEND) != 0;
+    if (c->role == CS_ROLE_CLIENT && (sess.session_id_len || sess.ticket_len))
+        ev.session = &sess;
     ev.suite = c->suite;
     ev.ems = (c->flags & CS_F_EMS) != 0;
     ev.psk_id = hs->psk_id;
     ev.psk_id_len = hs->psk_id_len;
+    ev.client_random = hs->client_random; /* key log (endpoint keylog.c) */
+    ev.master_secret = c->master;
     if (c->suite == COAPSEC_DTLS_PSK_AES_128_CCM_8) {
         ev.peer_auth = COAPSEC_DTLS_AUTH_PSK;
     } else {
@@ -199,12 +212,15 @@ void cs_established(coapsec_dtls_conn *c, coapsec_tstamp now) {
             ev.peer_key_sha256 = hs->peer_fp;
     }
     cs_emit(c, &ev);
+    cs_wipe(&sess, sizeof sess);
     if (c->hs != hs)
         return;
-    if (c->role == CS_ROLE_CLIENT) {
+    /* Who sent the last flight keeps it: the server after a full handshake,
+     * the client after an abbreviated one (RFC 5246 §7.3). */
+    if ((c->role == CS_ROLE_CLIENT) == !hs->resumed) {
         cs_release_hs(c);
     } else {
-        /* Keep the final flight for a while: if the client's retransmitted
+        /* Keep the final flight for a while: if the peer's retransmitted
          * flight shows up, it lost ours (§4.2.4). */
         c->flags |= CS_F_LINGER;
         hs->deadline = now + (c->cfg->linger_ms ? c->cfg->linger_ms : 30000);
@@ -363,6 +379,11 @@ static int dispatch(coapsec_dtls_conn *c, const cs_record *r, coapsec_tstamp now
         if (c->cfg->cb.recv)
             c->cfg->cb.recv(c->user, r->frag, r->len);
         return 0;
+    case CS_CT_HEARTBEAT:
+        /* RFC 6520 §3: not during a handshake, not from older epochs. */
+        if (c->state == CS_ST_ESTABLISHED && r->epoch > 0 && r->epoch == c->read_epoch)
+            cs_hb_record(c, r->frag, r->len, now);
+        return 0;
     default:
         return 0;
     }
@@ -382,12 +403,17 @@ static int handle_record(coapsec_dtls_conn *c, cs_record *r, coapsec_tstamp now)
             return 0;
         int w = c->role == CS_ROLE_CLIENT ? 1 : 0; /* the peer's write keys */
         if (cs_rec_open(r, c->key[w], c->iv[w]) != 0) {
-            if (handshaking(c)) /* §4.1.2.7 aside: a bad Finished ends the handshake */
+            /* §4.1.2.7 aside: a bad Finished ends the handshake. Other
+             * records (e.g. a late alert of the session this one replaces)
+             * are dropped like any invalid record. */
+            if (handshaking(c) && r->type == CS_CT_HANDSHAKE)
                 return cs_fail(c, COAPSEC_ERR_AUTH, COAPSEC_DTLS_ALERT_BAD_RECORD_MAC, false,
                                "wrong key or identity");
             return 0; /* dropped silently, no state changed */
         }
         cs_replay_mark(&c->rw_top, &c->rw_bits, r->seq);
+        if (c->state == CS_ST_ESTABLISHED)
+            cs_hb_input(c, now); /* the peer is alive: restart the heartbeat interval */
         return dispatch(c, r, now);
     }
     coapsec_dtls_hs *hs = c->hs;
@@ -456,11 +482,27 @@ int coapsec_dtls_conn_close(coapsec_dtls_conn *c, coapsec_tstamp now) {
 }
 
 coapsec_tstamp coapsec_dtls_conn_expiry(const coapsec_dtls_conn *c) {
-    return c && c->hs ? c->hs->deadline : COAPSEC_TSTAMP_NONE;
+    if (!c)
+        return COAPSEC_TSTAMP_NONE;
+    coapsec_tstamp t = c->hs ? c->hs->deadline : COAPSEC_TSTAMP_NONE;
+    if (c->state == CS_ST_ESTABLISHED && (c->hb_flags & CS_HB_NEG) && c->hb_deadline < t)
+        t = c->hb_deadline; /* heartbeat (heartbeat.c) */
+    return t;
 }
 
+static int hs_handle_expiry(coapsec_dtls_conn *c, coapsec_tstamp now);
+
 int coapsec_dtls_conn_handle_expiry(coapsec_dtls_conn *c, coapsec_tstamp now) {
-    if (!c || !c->hs || now < c->hs->deadline)
+    if (!c)
+        return 0;
+    int rc = hs_handle_expiry(c, now);
+    if (rc < 0)
+        return rc;
+    return cs_hb_expire(c, now);
+}
+
+static int hs_handle_expiry(coapsec_dtls_conn *c, coapsec_tstamp now) {
+    if (!c->hs || now < c->hs->deadline)
         return 0;
     coapsec_dtls_hs *hs = c->hs;
     if ((c->flags & CS_F_LINGER) || c->state == CS_ST_ESTABLISHED) {

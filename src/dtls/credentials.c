@@ -54,51 +54,6 @@ void coapsec_dtls_spki_fingerprint(const uint8_t *spki, size_t len, uint8_t out[
     cs_spki_fingerprint(spki, len, out);
 }
 
-/* Base64 body of a "-----BEGIN PUBLIC KEY-----" block into der. */
-static int pem_public_key(const char *pem, size_t len, uint8_t *der, size_t cap, size_t *outlen) {
-    static const char begin[] = "-----BEGIN PUBLIC KEY-----";
-    const char *p = NULL;
-    for (size_t i = 0; i + sizeof begin - 1 <= len; i++)
-        if (memcmp(pem + i, begin, sizeof begin - 1) == 0) {
-            p = pem + i + sizeof begin - 1;
-            break;
-        }
-    if (!p)
-        return COAPSEC_ERR_FORMAT;
-    const char *end = pem + len;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t n = 0;
-    for (; p < end && *p != '-'; p++) {
-        int v;
-        char ch = *p;
-        if (ch >= 'A' && ch <= 'Z')
-            v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z')
-            v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9')
-            v = ch - '0' + 52;
-        else if (ch == '+')
-            v = 62;
-        else if (ch == '/')
-            v = 63;
-        else
-            continue; /* whitespace, '=' padding */
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= cap)
-                return COAPSEC_ERR_NOBUF;
-            der[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (p >= end)
-        return COAPSEC_ERR_FORMAT;
-    *outlen = n;
-    return 0;
-}
-
 int coapsec_dtls_spki_fingerprint_any(const uint8_t *data, size_t len, uint8_t out[32]) {
     uint8_t der[512], pub[CS_P256_PUB_LEN];
     size_t n = len;
@@ -106,7 +61,7 @@ int coapsec_dtls_spki_fingerprint_any(const uint8_t *data, size_t len, uint8_t o
     if (!data || !out)
         return COAPSEC_ERR_INVAL;
     if (len > 0 && data[0] != 0x30) {
-        int rc = pem_public_key((const char *)data, len, der, sizeof der, &n);
+        int rc = cs_spki_from_pem((const char *)data, len, der, sizeof der, &n); /* crypto/pem.c */
         if (rc)
             return rc;
         p = der;

@@ -25,6 +25,7 @@ enum {
     CS_HT_CLIENT_HELLO = 1,
     CS_HT_SERVER_HELLO = 2,
     CS_HT_HELLO_VERIFY = 3,
+    CS_HT_NEW_SESSION_TICKET = 4, /* RFC 5077 §3.3 */
     CS_HT_CERTIFICATE = 11,
     CS_HT_SERVER_KEY_EXCHANGE = 12,
     CS_HT_CERTIFICATE_REQUEST = 13,
@@ -52,10 +53,12 @@ enum {
     CS_EXT_SUPPORTED_GROUPS = 10,     /* RFC 8422 §5.1.1 */
     CS_EXT_EC_POINT_FORMATS = 11,     /* RFC 8422 §5.1.2 */
     CS_EXT_SIGNATURE_ALGORITHMS = 13, /* RFC 5246 §7.4.1.4.1 */
+    CS_EXT_HEARTBEAT = 15,            /* RFC 6520 §2 */
     CS_EXT_CLIENT_CERT_TYPE = 19,     /* RFC 7250 §3 */
     CS_EXT_SERVER_CERT_TYPE = 20,
     CS_EXT_EMS = 23,
     CS_EXT_RECORD_SIZE_LIMIT = 28,
+    CS_EXT_SESSION_TICKET = 35, /* RFC 5077 §3.2 */
     CS_EXT_RENEGOTIATION_INFO = 0xFF01
 };
 
@@ -82,7 +85,8 @@ enum {
     CS_ST_C_WAIT_SHD2,   /* ServerHelloDone after a CertificateRequest */
     CS_ST_S_WAIT_CERT,   /* the client's Certificate (we sent a CertificateRequest) */
     CS_ST_S_WAIT_ECKE,   /* ECDHE ClientKeyExchange */
-    CS_ST_S_WAIT_CV      /* CertificateVerify */
+    CS_ST_S_WAIT_CV,     /* CertificateVerify */
+    CS_ST_C_WAIT_NST     /* NewSessionTicket (RFC 5077 §3.3) before the server's CCS */
 };
 /* Wire values for 0xC0AE. */
 #define CS_GROUP_SECP256R1 23u
@@ -97,6 +101,12 @@ enum {
 #define CS_F_EMS     0x02
 #define CS_F_LINGER  0x04 /* server: established, hs kept for the final flight */
 #define CS_F_SENTFIN 0x08
+/* conn->hb_flags (RFC 6520) */
+#define CS_HB_ANSWER   0x01 /* we said peer_allowed_to_send: answer requests */
+#define CS_HB_MAY_SEND 0x02 /* the peer said peer_allowed_to_send */
+#define CS_HB_INFLIGHT 0x04 /* our request waits for its response */
+#define CS_HB_NEG      0x08 /* both sent the extension */
+#define CS_HB_PAD      16   /* padding we send (the minimum, §4) */
 
 /* --- byte helpers ----------------------------------------------------- */
 static inline uint16_t cs_get16(const uint8_t *p) {
@@ -186,6 +196,12 @@ typedef struct cs_exts {
     uint8_t cct, sct; /* ServerHello: the type chosen (COAPSEC_DTLS_CT_* bit, 0: unknown) */
     const uint8_t *cct_list, *sct_list; /* ClientHello: the lists (length stripped) */
     size_t cct_len, sct_len;
+    /* heartbeat (RFC 6520): mode sent (0: none) */
+    uint8_t hb_mode;
+    /* SessionTicket (RFC 5077): present; the ticket (ClientHello) */
+    bool has_ticket;
+    const uint8_t *ticket;
+    size_t ticket_len;
 } cs_exts;
 /* Parse an extensions block (after the 2-byte total length was read). */
 int cs_ext_parse(const uint8_t *p, size_t n, bool in_server_hello, cs_exts *e);
@@ -299,5 +315,39 @@ int cs_failf(coapsec_dtls_conn *c, int err, int alert, const char *fmt, ...)
 int cs_cert_name(const uint8_t *der, size_t len, char *out, size_t cap);
 /* 1 when s is an IPv4/IPv6 literal (possibly "[v6]"). */
 bool cs_is_ip_literal(const char *s);
+
+/* --- heartbeat (heartbeat.c, RFC 6520) ------------------------------------------ */
+/* Flags from the negotiated extensions, and the interval timer (cs_established). */
+void cs_hb_established(coapsec_dtls_conn *c, coapsec_tstamp now);
+/* A heartbeat record at the current epoch of an established session. */
+void cs_hb_record(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coapsec_tstamp now);
+/* Input from the peer: restart the interval timer. */
+void cs_hb_input(coapsec_dtls_conn *c, coapsec_tstamp now);
+/* Heartbeat timer work (send on interval, retransmit, declare dead). */
+int cs_hb_expire(coapsec_dtls_conn *c, coapsec_tstamp now);
+
+/* --- resumption (resume.c, RFC 5246 §7.3, RFC 5077, RFC 7627 §5.3) ------------------ */
+/* The state of the session just established (at ESTABLISHED, hs attached). */
+void cs_session_from_hs(const coapsec_dtls_conn *c, coapsec_dtls_session *s, coapsec_tstamp now);
+/* Seal s into a ticket (RFC 5077 §4 layout: key_name, nonce, sealed state). */
+int cs_ticket_seal(coapsec_dtls_ticket_keys *tk, const coapsec_dtls_config *cfg,
+                   const coapsec_dtls_session *s, uint8_t *out, size_t cap, size_t *len,
+                   coapsec_tstamp now);
+/* Open a ticket into s: 0, or NOTFOUND (unknown/old key), DECRYPT, FORMAT. */
+int cs_ticket_open(const coapsec_dtls_ticket_keys *tk, const uint8_t *t, size_t n,
+                   coapsec_dtls_session *s);
+void cs_cache_put(coapsec_dtls_session_cache *sc, const coapsec_dtls_session *s);
+const coapsec_dtls_session *cs_cache_find(const coapsec_dtls_session_cache *sc, const uint8_t *sid,
+                                          size_t len);
+void cs_cache_remove(coapsec_dtls_session_cache *sc, const uint8_t *sid, size_t len);
+/* Server: may s be resumed by this ClientHello? (expiry, suite offered, EMS
+ * rules, identity still acceptable). 0: yes; 1: full handshake instead;
+ * negative: abort (RFC 7627 §5.3: EMS session, ClientHello without EMS). */
+int cs_resume_check(coapsec_dtls_conn *c, const coapsec_dtls_session *s, const cs_client_hello *ch,
+                    const cs_exts *e, coapsec_tstamp now);
+/* Load a session's state into the connection/handshake (server, resuming). */
+void cs_resume_load(coapsec_dtls_conn *c, const coapsec_dtls_session *s);
+/* X.509: the leaf's notAfter as seconds since 1970 (certname.c). */
+int cs_cert_not_after(const uint8_t *der, size_t len, int64_t *out);
 
 #endif /* COAPSEC_DTLS_INT_H */

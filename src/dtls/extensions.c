@@ -4,7 +4,8 @@
  * max_fragment_length (RFC 6066 §4) and record_size_limit (RFC 8449), and
  * for 0xC0AE supported_groups / ec_point_formats (RFC 8422 §5.1),
  * signature_algorithms (RFC 5246 §7.4.1.4.1) and the certificate types
- * (RFC 7250 §3). Others are skipped in a ClientHello and flagged in a
+ * (RFC 7250 §3), heartbeat (RFC 6520 §2) and SessionTicket (RFC 5077
+ * §3.2). Others are skipped in a ClientHello and flagged in a
  * ServerHello.
  */
 #include "dtls/dtls_int.h"
@@ -106,6 +107,23 @@ int cs_ext_parse(const uint8_t *p, size_t n, bool in_server_hello, cs_exts *e) {
             bit = cli ? 128 : 256;
             break;
         }
+        case CS_EXT_HEARTBEAT:
+            /* An unknown mode is kept as 0xFF: the caller answers illegal_parameter. */
+            if (len != 1)
+                return COAPSEC_ERR_FORMAT;
+            e->hb_mode = (d[0] == COAPSEC_DTLS_HB_ALLOWED || d[0] == COAPSEC_DTLS_HB_NOT_ALLOWED)
+                             ? d[0]
+                             : 0xFF;
+            bit = 1024;
+            break;
+        case CS_EXT_SESSION_TICKET:
+            if (in_server_hello && len != 0) /* RFC 5077 §3.2: empty in a ServerHello */
+                return COAPSEC_ERR_FORMAT;
+            e->has_ticket = true;
+            e->ticket = d;
+            e->ticket_len = len;
+            bit = 2048;
+            break;
         case CS_EXT_SERVER_NAME:
             /* Tolerated whatever it holds (libcoap sends IP literals, RFC 6066
              * §3 forbids them). In a ServerHello it is only valid (empty) as an

@@ -6,7 +6,12 @@
  * ServerHello [Certificate] ServerKeyExchange [CertificateRequest]
  * ServerHelloDone flight, the client's [Certificate] ClientKeyExchange
  * (PSK lookup or ECDH) [CertificateVerify], its Finished and our
- * ChangeCipherSpec/Finished flight.
+ * ChangeCipherSpec/Finished flight. Resumption (RFC 5246 §7.3, RFC 5077):
+ * a ClientHello whose ticket opens (or whose session ID is cached) and whose
+ * session passes cs_resume_check() gets the abbreviated handshake
+ * (ServerHello [NewSessionTicket] ChangeCipherSpec Finished; no key
+ * exchange); full handshakes give a session ID when there is a cache and a
+ * NewSessionTicket when the client asked and there are ticket keys.
  */
 #include "dtls/dtls_int.h"
 
@@ -89,6 +94,123 @@ static int ecdhe_check(coapsec_dtls_conn *c, const cs_exts *e, const char **why)
     return 0;
 }
 
+/* RFC 5077 §3.3: NewSessionTicket with the state of this session. */
+static int add_new_session_ticket(coapsec_dtls_conn *c, coapsec_tstamp now) {
+    coapsec_dtls_session st;
+    uint8_t nst[4 + 2 + COAPSEC_DTLS_TICKET_MAX];
+    size_t tl = 0;
+    cs_session_from_hs(c, &st, now);
+    int rc =
+        cs_ticket_seal(c->cfg->tickets, c->cfg, &st, nst + 6, COAPSEC_DTLS_TICKET_MAX, &tl, now);
+    cs_wipe(&st, sizeof st);
+    if (rc)
+        tl = 0; /* RFC 5077 §3.3: an empty ticket says "none this time" */
+    uint32_t life = (c->cfg->session_lifetime_ms ? c->cfg->session_lifetime_ms
+                                                 : COAPSEC_DTLS_SESSION_LIFETIME_MS) /
+                    1000;
+    cs_put16(nst, life >> 16);
+    cs_put16(nst + 2, life & 0xffff);
+    cs_put16(nst + 4, (uint32_t)tl);
+    rc = cs_flight_add_hs(c, CS_HT_NEW_SESSION_TICKET, nst, 6 + tl);
+    cs_wipe(nst, sizeof nst);
+    return rc;
+}
+
+/* The session the ClientHello asks to resume, if any: 0 and *st, 1: none. */
+static int find_session(coapsec_dtls_conn *c, const cs_client_hello *ch, const cs_exts *e,
+                        coapsec_dtls_session *st) {
+    const coapsec_dtls_config *cfg = c->cfg;
+    if (e->has_ticket && e->ticket_len && cfg->tickets &&
+        cs_ticket_open(cfg->tickets, e->ticket, e->ticket_len, st) == 0)
+        return 0;
+    const coapsec_dtls_session *p = cs_cache_find(cfg->cache, ch->sid, ch->sid_len);
+    if (p) {
+        *st = *p;
+        return 0;
+    }
+    return 1;
+}
+
+/* Abbreviated handshake (RFC 5246 §7.3): ServerHello echoing the session
+ * ID, [NewSessionTicket], ChangeCipherSpec, Finished. */
+static int resume_flight(coapsec_dtls_conn *c, const cs_client_hello *ch, const cs_exts *e,
+                         const coapsec_dtls_session *st, coapsec_tstamp now) {
+    coapsec_dtls_hs *hs = c->hs;
+    cs_resume_load(c, st);
+    memcpy(hs->client_random, ch->random, 32);
+    hs->reneg = e->reneg;
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2)
+        if (cs_get16(ch->suites + i) == CS_SCSV)
+            hs->reneg = 1;
+    hs->client_ext_ems = e->ems;
+    hs->peer_mfl = e->mfl;
+    hs->peer_rsl = e->rsl;
+    hs->resumed = 1;
+    c->max_plain = cs_ext_plain_limit(e->mfl, e->rsl);
+    memcpy(hs->session_id, ch->sid, ch->sid_len);
+    hs->session_id_len = (uint8_t)ch->sid_len;
+    if (cs_cfg_random(c->cfg, hs->server_random, 32) != 0)
+        return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "no randomness");
+    if (cs_key_block(c, hs->client_random, hs->server_random) != 0)
+        return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "key derivation failed");
+    c->flags |= CS_F_KEYS;
+    if (hs->ems)
+        c->flags |= CS_F_EMS;
+    uint8_t sh[2 + 32 + 1 + 32 + 2 + 1 + 2 + 5 + 4 + 6 + 5 + 5 + 4];
+    size_t k = 0;
+    cs_put16(sh, CS_DTLS12);
+    k += 2;
+    memcpy(sh + k, hs->server_random, 32);
+    k += 32;
+    sh[k++] = hs->session_id_len;
+    memcpy(sh + k, hs->session_id, hs->session_id_len);
+    k += hs->session_id_len;
+    cs_put16(sh + k, c->suite);
+    k += 2;
+    sh[k++] = 0;
+    size_t extstart = k;
+    k += 2;
+    static const uint8_t zero = 0;
+    if (hs->reneg)
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_RENEGOTIATION_INFO, &zero, 1);
+    if (hs->ems)
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_EMS, NULL, 0);
+    if (e->rsl) {
+        uint8_t l[2];
+        cs_put16(l, 16384);
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_RECORD_SIZE_LIMIT, l, 2);
+    } else if (e->mfl) {
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_MAX_FRAGMENT_LENGTH, &e->mfl, 1);
+    }
+    if (hs->peer_hb) {
+        uint8_t mode = c->cfg->heartbeat;
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_HEARTBEAT, &mode, 1);
+    }
+    if (hs->ticket_ext)
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_SESSION_TICKET, NULL, 0);
+    if (k == extstart + 2)
+        k = extstart;
+    else
+        cs_put16(sh + extstart, (uint32_t)(k - extstart - 2));
+    hs->peer_last_seq = (uint16_t)(hs->recv_seq - 1);
+    hs->peer_last_valid = 1;
+    cs_flight_begin(hs);
+    int rc = cs_flight_add_hs(c, CS_HT_SERVER_HELLO, sh, k);
+    if (!rc && hs->ticket_ext)
+        rc = add_new_session_ticket(c, now);
+    if (!rc)
+        rc = cs_flight_add_ccs(c);
+    if (!rc)
+        rc = cs_add_finished(c);
+    if (!rc)
+        rc = cs_flight_send(c, now);
+    if (rc)
+        return cs_fail(c, rc, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, false, "cannot send flight");
+    cs_flight_arm(c, false, now);
+    c->state = CS_ST_S_WAIT_CCS;
+    return 0;
+}
+
 static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coapsec_tstamp now) {
     coapsec_dtls_hs *hs = c->hs;
     cs_client_hello ch;
@@ -103,8 +225,29 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
         return fail(c, COAPSEC_DTLS_ALERT_DECODE_ERROR, "malformed ClientHello extensions");
     if (e.reneg_bad)
         return fail(c, COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE, "bad renegotiation_info");
-    /* The suite: the client's first that our credentials serve. */
+    if (e.hb_mode == 0xFF) /* RFC 6520 §2 */
+        return fail(c, COAPSEC_DTLS_ALERT_ILLEGAL_PARAMETER, "unknown heartbeat mode");
+    hs->peer_hb = c->cfg->heartbeat ? e.hb_mode : 0;
+    hs->ticket_ext = e.has_ticket && c->cfg->tickets;
     hs->identity = c->cfg->server_identity;
+    if ((e.has_ticket && e.ticket_len) || ch.sid_len) {
+        coapsec_dtls_session st;
+        if (find_session(c, &ch, &e, &st) == 0) {
+            int r = cs_resume_check(c, &st, &ch, &e, now);
+            if (r < 0) {
+                cs_wipe(&st, sizeof st);
+                return fail(c, COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE,
+                            "extended_master_secret session resumed without it (RFC 7627)");
+            }
+            if (r == 0) {
+                int rc = resume_flight(c, &ch, &e, &st, now);
+                cs_wipe(&st, sizeof st);
+                return rc;
+            }
+            cs_wipe(&st, sizeof st);
+        }
+    }
+    /* The suite: the client's first that our credentials serve. */
     const char *why = "peer offered no suite of ours";
     int why_alert = COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE;
     unsigned suite = 0;
@@ -140,14 +283,22 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
     if (cs_cfg_random(c->cfg, hs->server_random, 32) != 0)
         return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "no randomness");
 
-    /* ServerHello: no session id (no resumption yet). */
-    uint8_t sh[2 + 32 + 1 + 2 + 1 + 2 + 5 + 4 + 5 + 6 + 6 + 5 + 5];
+    /* ServerHello: a fresh session ID when there is a cache to keep it in. */
+    uint8_t sh[2 + 32 + 1 + 32 + 2 + 1 + 2 + 5 + 4 + 5 + 6 + 6 + 5 + 5 + 5 + 4];
     size_t k = 0;
     cs_put16(sh, CS_DTLS12);
     k += 2;
     memcpy(sh + k, hs->server_random, 32);
     k += 32;
-    sh[k++] = 0;
+    hs->session_id_len = 0;
+    if (c->cfg->cache && c->cfg->cache->cap) {
+        if (cs_cfg_random(c->cfg, hs->session_id, 32) != 0)
+            return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "no randomness");
+        hs->session_id_len = 32;
+    }
+    sh[k++] = hs->session_id_len;
+    memcpy(sh + k, hs->session_id, hs->session_id_len);
+    k += hs->session_id_len;
     cs_put16(sh + k, c->suite);
     k += 2;
     sh[k++] = 0;
@@ -187,6 +338,12 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
         uint8_t t = cs_ct_wire(hs->cli_ct);
         (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_CLIENT_CERT_TYPE, &t, 1);
     }
+    if (hs->peer_hb) { /* RFC 6520 §2: answered only when offered */
+        uint8_t mode = c->cfg->heartbeat;
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_HEARTBEAT, &mode, 1);
+    }
+    if (hs->ticket_ext) /* RFC 5077 §3.2: a NewSessionTicket will follow */
+        (void)cs_ext_put(sh, sizeof sh, &k, CS_EXT_SESSION_TICKET, NULL, 0);
     if (k == extstart + 2)
         k = extstart;
     else
@@ -250,10 +407,16 @@ static int on_finished(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coapsec
     int rc = cs_check_finished(c, p, n);
     if (rc < 0)
         return rc;
+    if (hs->resumed) { /* abbreviated: the client's Finished was the last flight */
+        cs_established(c, now);
+        return 0;
+    }
     hs->peer_last_seq = (uint16_t)(hs->recv_seq - 1);
     hs->peer_last_valid = 1;
     cs_flight_begin(hs);
-    rc = cs_flight_add_ccs(c);
+    rc = hs->ticket_ext ? add_new_session_ticket(c, now) : 0;
+    if (!rc)
+        rc = cs_flight_add_ccs(c);
     if (!rc)
         rc = cs_add_finished(c);
     if (!rc)

@@ -39,16 +39,21 @@ int cs_ep_sendto(coapsec_endpoint *ep, uint32_t slot, const uint8_t *dgram, size
     cs_peer *p = cs_peers_get(&ep->peers, slot);
     if (!p || p->sock >= ep->nsock)
         return COAPSEC_ERR_NOTFOUND;
-    ssize_t n;
-    do
-        n = sendto(ep->sock[p->sock].fd, dgram, len, 0, &p->addr.sa, cs_sockaddr_len(&p->addr));
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
+    /* txq.c: batched (sendmmsg) while a receive batch is processed */
+    if (cs_txq_send(&ep->txq, ep->sock[p->sock].fd, &p->addr, dgram, len) != 0) {
         ep->stats.send_errors++;
         return COAPSEC_ERR_IO;
     }
     ep->stats.datagrams_out++;
     return 0;
+}
+
+/* Send what the receive batch queued; refused datagrams become send errors. */
+static void ep_flush(coapsec_endpoint *ep) {
+    uint64_t err = ep->txq.err;
+    cs_txq_flush(&ep->txq);
+    ep->stats.send_errors += ep->txq.err - err;
+    ep->stats.datagrams_out -= ep->txq.err - err;
 }
 
 /* CoAP engine output: plain UDP for NoSec peers, application data of the
@@ -160,7 +165,7 @@ static int add_socket(coapsec_endpoint *ep, const char *host, uint16_t port, int
     ep->nsock++;
     char s[80];
     ep_log(ep, COAPSEC_LOG_INFO, "listening on udp %s (%s)", cs_sockaddr_str(&a, s, sizeof s),
-           security == COAPSEC_SEC_NOSEC ? "coap, NoSec" : "coaps, DTLS-PSK");
+           security == COAPSEC_SEC_NOSEC ? "coap, NoSec" : "coaps, DTLS");
     return 0;
 }
 
@@ -171,8 +176,8 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
     if (cfg->max_memory && cs_sx_footprint(cfg) > cfg->max_memory)
         return COAPSEC_ERR_NOMEM;
     for (size_t i = 0; i < cfg->nbind; i++)
-        if (cfg->bind[i].security != COAPSEC_SEC_NOSEC && cfg->bind[i].security != COAPSEC_SEC_PSK)
-            return COAPSEC_ERR_UNSUPPORTED;
+        if (cfg->bind[i].security < COAPSEC_SEC_NOSEC || cfg->bind[i].security > COAPSEC_SEC_CERT)
+            return COAPSEC_ERR_UNSUPPORTED; /* PSK, RPK and CERT: one DTLS bind (pki.c) */
     uint32_t cap = cfg->max_peers ? cfg->max_peers : COAPSEC_ENDPOINT_DEFAULT_PEERS;
     coapsec_endpoint *ep = calloc(1, sizeof *ep);
     if (!ep)
@@ -189,7 +194,7 @@ int coapsec_endpoint_new(const coapsec_endpoint_config *cfg, coapsec_endpoint **
     ep->coap = malloc(sizeof *ep->coap);
     ep->coap_peers = calloc(cap, sizeof *ep->coap_peers);
     ep->rbuf = malloc(sizeof *ep->rbuf * CS_EP_BATCH);
-    if (!ep->coap || !ep->coap_peers || !ep->rbuf)
+    if (!ep->coap || !ep->coap_peers || !ep->rbuf || cs_txq_init(&ep->txq) != 0)
         goto fail;
     if (cs_random(&seed, sizeof seed) != 0) {
         rc = COAPSEC_ERR_CRYPTO;
@@ -254,6 +259,7 @@ void coapsec_endpoint_free(coapsec_endpoint *ep) {
     free(ep->coap);
     free(ep->rbuf);
     free(ep->b1mem);
+    cs_txq_free(&ep->txq);
     free(ep);
 }
 
@@ -349,6 +355,7 @@ static int read_socket(coapsec_endpoint *ep, uint8_t si) {
                 continue;
             return total ? total : COAPSEC_ERR_IO;
         }
+        ep->txq.on = 1; /* answers leave together in sendmmsg() (txq.c) */
         for (int i = 0; i < n; i++) {
             ep->stats.datagrams_in++;
             if (ep->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -357,6 +364,8 @@ static int read_socket(coapsec_endpoint *ep, uint8_t si) {
             }
             handle_datagram(ep, si, &ep->raddr[i], ep->rbuf[i], ep->rmsg[i].msg_len);
         }
+        ep->txq.on = 0;
+        ep_flush(ep);
         total += n;
         if (n < CS_EP_BATCH)
             break;

@@ -13,9 +13,12 @@
 #include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
 #include "endpoint/peers.h"
+#include "endpoint/resume.h"
 #include "endpoint/sessions.h"
+#include "endpoint/txq.h"
+#include "endpoint/keylog.h"
 
-#define CS_EP_BATCH      16   /* datagrams per recvmmsg() */
+#define CS_EP_BATCH      64   /* datagrams per recvmmsg() */
 #define CS_EP_DGRAM_MAX  2048 /* larger datagrams are truncated and dropped */
 #define CS_EP_MAX_ROUNDS 64   /* recvmmsg() rounds per socket per iteration (fairness) */
 #define CS_NONE          UINT32_MAX
@@ -49,6 +52,8 @@ typedef struct cs_slot_sec {
 #define CS_SEV_ESTABLISHED 1u
 #define CS_SEV_CLOSED      2u
 #define CS_SEV_FAILED      4u
+#define CS_SEV_DEAD        8u  /* heartbeat: no answer (resume.c settings) */
+#define CS_SEV_RESUMED     16u /* with ESTABLISHED: an abbreviated handshake */
 
 typedef struct cs_sess {
     coapsec_dtls_conn conn;
@@ -164,8 +169,12 @@ struct coapsec_endpoint {
     void *psk_lookup_user;
     cs_cpsk_ent cpsk[COAPSEC_ENDPOINT_MAX_CLIENT_PSK];
     char last_error[192];
-    cs_sx sx;       /* sessions.c: limits, keepalive, waiting requests, counters */
-    uint8_t *b1mem; /* server Block1 reassembly buffers (xfer.c) */
+    cs_sx sx;           /* sessions.c: limits, keepalive, waiting requests, counters */
+    cs_rs rs;           /* resume.c: resumption caches, heartbeat settings */
+    uint8_t *b1mem;     /* server Block1 reassembly buffers (xfer.c) */
+    struct cs_pki *pki; /* pki.c: ECDSA credentials, peer identities */
+    cs_txq txq;         /* txq.c: datagrams sent while a receive batch is processed */
+    cs_keylog keylog;   /* keylog.c: Wireshark key log (off unless asked for) */
 };
 
 /* endpoint.c */
@@ -209,6 +218,16 @@ int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *hos
 int cs_sec_cancel(coapsec_endpoint *ep, int handle);
 /* cs_sec_cancel() of an observation, deregistering it (RFC 7641 §3.6) when it was sent. */
 int cs_sec_observe_cancel(coapsec_endpoint *ep, int handle, int deregister);
+
+/* resume.c */
+/* Bytes of the resumption tables (part of cs_sx_footprint, the max_memory figure). */
+size_t cs_rs_footprint(const coapsec_endpoint_config *cfg);
+int cs_rs_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg);
+void cs_rs_free(coapsec_endpoint *ep);
+/* Client: keep the session of the slot's destination for the next handshake. */
+void cs_rs_save(coapsec_endpoint *ep, uint32_t slot, const coapsec_dtls_session *s);
+/* Client: the saved session for dst (still resumable), or NULL. */
+const coapsec_dtls_session *cs_rs_find(coapsec_endpoint *ep, const cs_sockaddr *dst);
 
 /* sessions.c */
 /* Bytes the endpoint's tables need for cfg (checked against cfg->max_memory). */

@@ -17,6 +17,8 @@
 
 #include "crypto/crypto.h"
 #include "endpoint/ep_int.h"
+#include "endpoint/hspool.h"
+#include "endpoint/pki.h"
 #include "endpoint/udp.h"
 
 /* ---- pools ------------------------------------------------------------------------ */
@@ -254,6 +256,7 @@ static void on_established(coapsec_endpoint *ep, uint32_t si) {
         return;
     ep->stats.handshakes_completed++;
     cs_psk_remember_id(ep, sec, ep->ev_id, ep->ev_idlen, s->server ? -1 : s->cpsk);
+    cs_pki_remember(ep, slot, s->suite); /* pki.c: RPK / X.509 identity */
     /* A new keying: a new CoAP generation; nothing of the previous one can match. */
     if (sec->coap_open) {
         sec->coap_open = 0;
@@ -326,6 +329,21 @@ static void deliver_rx(coapsec_endpoint *ep) {
     ep->rxq_used = 0;
 }
 
+/* Heartbeat (RFC 6520): the peer stopped answering; the engine closed the
+ * session (close_notify sent): COAPSEC_SESSION_DEAD, then the slot goes. */
+static void on_dead(coapsec_endpoint *ep, uint32_t si) {
+    cs_sess *s = &ep->sess[si];
+    uint32_t slot = s->slot;
+    if (ep->sec[slot].cur != si) {
+        sess_close_free(ep, si, 0);
+        return;
+    }
+    ep->sx.dead++;
+    snprintf(ep->last_error, sizeof ep->last_error, "no answer to DTLS heartbeat (timeout)");
+    emit(ep, COAPSEC_SESSION_DEAD, slot, s, 0, "no answer to DTLS heartbeat");
+    cs_sec_drop_slot(ep, slot, 0, COAPSEC_ERR_CLOSED);
+}
+
 /* Run what the engine reported during the last call on session si. */
 static void settle(coapsec_endpoint *ep, uint32_t si) {
     cs_sess *s = &ep->sess[si];
@@ -333,7 +351,13 @@ static void settle(coapsec_endpoint *ep, uint32_t si) {
     s->ev = 0;
     if (ev & CS_SEV_ESTABLISHED)
         on_established(ep, si);
+    if ((ev & CS_SEV_RESUMED) && s->in_use && ep->sec[s->slot].cur == si) {
+        ep->stats.handshakes_resumed++; /* resume.c: abbreviated handshake */
+        emit(ep, COAPSEC_SESSION_RESUMED, s->slot, s, 0, NULL);
+    }
     deliver_rx(ep);
+    if (s->in_use && (ev & CS_SEV_DEAD))
+        on_dead(ep, si);
     if (s->in_use && (ev & (CS_SEV_FAILED | CS_SEV_CLOSED)))
         on_down(ep, si, (ev & CS_SEV_FAILED) != 0);
 }
@@ -368,8 +392,20 @@ static void d_event(void *user, const coapsec_dtls_event *ev) {
         s->ev |= CS_SEV_ESTABLISHED;
         s->suite = (uint16_t)ev->suite;
         ep->ev_idlen = ev->psk_id && ev->psk_id_len <= sizeof ep->ev_id ? ev->psk_id_len : 0;
+        cs_pki_event(ep, ev);
+        cs_keylog_event(ep, ev); /* keylog.c: only when a key log was asked for */
         if (ep->ev_idlen)
             memcpy(ep->ev_id, ev->psk_id, ep->ev_idlen);
+        if (ev->resumed)
+            s->ev |= CS_SEV_RESUMED;
+        if (!s->server && ev->session)
+            cs_rs_save(ep, s->slot, ev->session); /* resume.c: for the next handshake */
+        break;
+    case COAPSEC_DTLS_EV_DEAD:
+        s->ev |= CS_SEV_DEAD;
+        s->fail_err = (int16_t)ev->err;
+        s->fail_alert = COAPSEC_DTLS_ALERT_NONE;
+        s->fail_reason = ev->reason;
         break;
     case COAPSEC_DTLS_EV_CLOSED:
         s->ev |= CS_SEV_CLOSED;
@@ -424,7 +460,15 @@ int cs_sec_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg) {
         ep->dcfg.max_retransmits = cfg->dtls_max_retransmits;
     ep->dcfg.psk_lookup = cs_psk_lookup;
     ep->dcfg.psk_user = ep;
-    int rc = coapsec_dtls_server_init(&ep->dsrv, &ep->dcfg, ep->now);
+    int rc = cs_pki_init(ep); /* pki.c: ECDSA credentials; sets the suites offered */
+    if (rc != 0)
+        return rc;
+    /* keylog.c: the Wireshark key log, only when asked for */
+    if (cfg->keylog_file && (rc = coapsec_endpoint_set_keylog(ep, cfg->keylog_file)) != 0)
+        return rc;
+    if ((rc = cs_rs_init(ep, cfg)) != 0) /* resume.c: resumption caches, heartbeat */
+        return rc;
+    rc = coapsec_dtls_server_init(&ep->dsrv, &ep->dcfg, ep->now);
     if (rc != 0)
         return rc;
     ep->dsrv_ready = 1;
@@ -450,6 +494,9 @@ void cs_sec_free(coapsec_endpoint *ep) {
     cs_wipe(ep->psk, sizeof ep->psk);
     cs_wipe(ep->psk_default, sizeof ep->psk_default);
     cs_wipe(ep->cpsk, sizeof ep->cpsk);
+    cs_pki_free(ep);
+    cs_keylog_close(ep); /* keylog.c */
+    cs_rs_free(ep);      /* resume.c */
 }
 
 /* ---- slots ------------------------------------------------------------------------------- */
@@ -519,7 +566,7 @@ static void server_hello(coapsec_endpoint *ep, uint32_t slot, uint8_t sock, cons
         ep->stats.dropped++;
         return;
     }
-    if (ep->hs_used >= ep->nhs) {
+    if (ep->hs_used >= ep->nhs && !cs_hs_reclaim(ep)) { /* hspool.c: lingering ones first */
         ep->stats.handshakes_refused++;
         return;
     }
@@ -549,6 +596,7 @@ static void server_hello(coapsec_endpoint *ep, uint32_t slot, uint8_t sock, cons
         ep->sec[slot].cur = si;
     ep->stats.handshakes_started++;
     cs_sess *s = &ep->sess[si];
+    cs_pki_refresh(ep); /* pki.c: the suites follow the credentials configured now */
     coapsec_dtls_server_accept(&s->conn, &ep->dcfg, s, &ep->hs[s->hs].hs, data, len, ep->now);
     settle(ep, si);
 }
@@ -594,8 +642,20 @@ int cs_sec_send(coapsec_endpoint *ep, uint32_t slot, const uint8_t *d, size_t le
 
 /* ---- timers ------------------------------------------------------------------------------ */
 
-coapsec_tstamp cs_sec_expiry(const coapsec_endpoint *ep) {
+/* Heartbeat timers of established sessions (no handshake object). */
+static coapsec_tstamp hb_expiry(const coapsec_endpoint *ep) {
     coapsec_tstamp t = COAPSEC_TSTAMP_NONE;
+    for (uint32_t i = 0; ep->dcfg.heartbeat && i < ep->nsess; i++)
+        if (ep->sess[i].in_use && ep->sess[i].hs == CS_NONE) {
+            coapsec_tstamp e = coapsec_dtls_conn_expiry(&ep->sess[i].conn);
+            if (e < t)
+                t = e;
+        }
+    return t;
+}
+
+coapsec_tstamp cs_sec_expiry(const coapsec_endpoint *ep) {
+    coapsec_tstamp t = hb_expiry(ep);
     if (ep->hs_used == 0)
         return t;
     for (uint32_t i = 0; i < ep->nhs; i++) {
@@ -614,6 +674,13 @@ void cs_sec_handle_expiry(coapsec_endpoint *ep) {
         if (si == CS_NONE || coapsec_dtls_conn_expiry(&ep->sess[si].conn) > ep->now)
             continue;
         coapsec_dtls_conn_handle_expiry(&ep->sess[si].conn, ep->now);
+        settle(ep, si);
+    }
+    for (uint32_t si = 0; ep->dcfg.heartbeat && si < ep->nsess; si++) {
+        cs_sess *s = &ep->sess[si];
+        if (!s->in_use || s->hs != CS_NONE || coapsec_dtls_conn_expiry(&s->conn) > ep->now)
+            continue;
+        coapsec_dtls_conn_handle_expiry(&s->conn, ep->now); /* heartbeat */
         settle(ep, si);
     }
 }
@@ -645,13 +712,13 @@ int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *hos
         return COAPSEC_ERR_STATE;
     }
     const cs_cpsk_ent *c = cs_psk_client_for(ep, host, port);
-    if (!c) {
-        snprintf(ep->last_error, sizeof ep->last_error, "no PSK configured for %s port %u", host,
-                 (unsigned)port);
-        return COAPSEC_ERR_AUTH;
-    }
+    coapsec_dtls_client_creds cr; /* pki.c: PSK and/or ECDHE_ECDSA, whatever is configured */
+    int crc = cs_pki_client_creds(ep, host, port, c, &cr);
+    if (crc != 0)
+        return crc;
+    cr.resume = cs_rs_find(ep, dst); /* resume.c: the session saved for this address */
     cs_pending *e = pend_reserve(ep);
-    if (!e || ep->hs_used >= ep->nhs)
+    if (!e || (ep->hs_used >= ep->nhs && !cs_hs_reclaim(ep)))
         return COAPSEC_ERR_BUSY;
     if (cs_sx_client_room(ep) != 0) /* sessions.c: cap on client sessions */
         return COAPSEC_ERR_BUSY;
@@ -669,15 +736,14 @@ int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *hos
     }
     sec->cur = si;
     cs_sess *s = &ep->sess[si];
-    s->cpsk = (int16_t)(c - ep->cpsk);
+    s->cpsk = c ? (int16_t)(c - ep->cpsk) : -1;
     int h = enqueue(ep, e, slot, req, o, cb, user);
     if (h < 0) {
         cs_sec_drop_slot(ep, slot, 0, COAPSEC_ERR_CLOSED);
         return h;
     }
     ep->stats.handshakes_started++;
-    int rc = coapsec_dtls_client_start(&s->conn, &ep->dcfg, s, &ep->hs[s->hs].hs, c->psk.id,
-                                       c->psk.idlen, c->psk.key, c->psk.keylen, ep->now);
+    int rc = coapsec_dtls_client_start_ex(&s->conn, &ep->dcfg, s, &ep->hs[s->hs].hs, &cr, ep->now);
     if (rc != 0) {
         e->state = CS_PEND_FREE; /* the caller gets the error, not a callback */
         s->ev = 0;

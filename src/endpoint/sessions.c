@@ -44,6 +44,7 @@ size_t cs_sx_footprint(const coapsec_endpoint_config *cfg) {
     n += hcap * sizeof(uint32_t);
     n += nhs * (sizeof(cs_hs_ent) + sizeof(cs_sess));
     n += npend * sizeof(cs_pending) + nwait * sizeof(cs_wait);
+    n += cs_rs_footprint(cfg); /* resume.c: session-ID cache, client saved sessions */
     return n;
 }
 

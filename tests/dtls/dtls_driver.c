@@ -24,6 +24,17 @@
  * server: answers ClientHellos statelessly (cookie), serves one session at a
  *         time, prints "suite 0x...", "identity <id>" and "recv: <text>", and
  *         echoes every record back. Runs until killed.
+ *
+ * Heartbeat (RFC 6520) and resumption (RFC 5246 §7.3, RFC 5077):
+ *   --heartbeat MS  offer the extension (peer_allowed_to_send) and send a
+ *                   HeartbeatRequest after MS quiet (0: only answer); prints
+ *                   "heartbeat 0|1" (may we send) at the handshake,
+ *                   "heartbeat-answered" for each response matching our
+ *                   request and "dead" when the peer stops answering
+ *   --resume        client: after the first session (stdin EOF + --wait-ms),
+ *                   close and connect again offering the saved session;
+ *                   server: issue tickets and cache session IDs.
+ *                   Both print "resumed 0|1" at each handshake.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +48,7 @@
 #include <unistd.h>
 
 #include "coapsec/dtls.h"
+#include "dtls/dtls_int.h" /* CS_HB_INFLIGHT: to print "heartbeat-answered" */
 
 static coapsec_dtls_key *own_key;
 static coapsec_dtls_identity ident;
@@ -74,6 +86,10 @@ static uint8_t echo_buf[COAPSEC_DTLS_DGRAM_MAX];
 static size_t echo_len;
 static int echo_pending, is_server;
 static size_t max_sent; /* largest datagram we sent */
+static int resume_mode, rounds;
+static coapsec_dtls_client_creds client_cr; /* to connect again (--resume) */
+static coapsec_dtls_session saved;          /* client --resume */
+static int have_saved;
 
 static coapsec_tstamp now_ms(void) {
     struct timespec ts;
@@ -124,6 +140,16 @@ static void cb_event(void *user, const coapsec_dtls_event *ev) {
         }
         printf("ems %d\n", ev->ems);
         printf("max-dgram %zu\n", max_sent);
+        printf("heartbeat %d\n", ev->heartbeat);
+        printf("resumed %d\n", ev->resumed);
+        if (!is_server && ev->session) {
+            saved = *ev->session;
+            have_saved = 1;
+        }
+        break;
+    case COAPSEC_DTLS_EV_DEAD:
+        printf("dead\n");
+        failed = 1;
         break;
     case COAPSEC_DTLS_EV_FAILED:
         failed = 1;
@@ -220,7 +246,7 @@ int main(int argc, char **argv) {
     const char *id = NULL, *hex = NULL, *hint = NULL, *addr = NULL, *port = NULL;
     const char *cert = NULL, *keyf = NULL, *ca = NULL, *rpk_key = NULL, *name = NULL;
     int no_verify = 0, no_client_auth = 0, rpk_only = 0, x509_only = 0;
-    int mtu = 0, wait_ms = 1500, retrans_ms = 0, retrans_max_ms = 0, max_retrans = -1;
+    int mtu = 0, wait_ms = 1500, retrans_ms = 0, retrans_max_ms = 0, max_retrans = -1, hb_ms = -1;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--psk-id") && i + 1 < argc)
             id = argv[++i];
@@ -264,6 +290,10 @@ int main(int argc, char **argv) {
             retrans_max_ms = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--max-retransmits") && i + 1 < argc)
             max_retrans = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--heartbeat") && i + 1 < argc)
+            hb_ms = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--resume"))
+            resume_mode = 1;
         else if (!addr)
             addr = argv[i];
         else if (!port)
@@ -348,6 +378,19 @@ no_psk:
         cfg.psk_hint = (const uint8_t *)hint;
         cfg.psk_hint_len = strlen(hint);
     }
+    if (hb_ms >= 0) {
+        cfg.heartbeat = COAPSEC_DTLS_HB_ALLOWED;
+        cfg.heartbeat_interval_ms = (uint32_t)hb_ms;
+    }
+    static coapsec_dtls_ticket_keys tk;
+    static coapsec_dtls_session cache_ent[16];
+    static coapsec_dtls_session_cache cache;
+    if (resume_mode && is_server) {
+        coapsec_dtls_ticket_keys_init(&tk, &cfg, 0, now_ms());
+        coapsec_dtls_session_cache_init(&cache, cache_ent, 16);
+        cfg.tickets = &tk;
+        cfg.cache = &cache;
+    }
 
     struct addrinfo hints = {0}, *ai;
     hints.ai_family = AF_UNSPEC;
@@ -381,6 +424,7 @@ no_psk:
         }
         cr.identity = ident.key ? &ident : NULL;
         cr.authority = name ? (*name ? name : NULL) : addr;
+        client_cr = cr;
         if (coapsec_dtls_client_start_ex(&conn, &cfg, NULL, &hs, &cr, now_ms()) != 0) {
             printf("error: cannot start\n");
             return 1;
@@ -390,6 +434,7 @@ no_psk:
     freeaddrinfo(ai);
 
     int stdin_open = !is_server;
+    int hb_was_inflight = 0;
     coapsec_tstamp eof_at = 0;
     for (;;) {
         struct pollfd pf[2] = {{sock, POLLIN, 0}, {0, POLLIN, 0}};
@@ -424,6 +469,15 @@ no_psk:
         }
         if (have_conn && now_ms() >= coapsec_dtls_conn_expiry(&conn))
             coapsec_dtls_conn_handle_expiry(&conn, now_ms());
+        if (have_conn) { /* a response to our heartbeat request came */
+            int inflight = (conn.hb_flags & CS_HB_INFLIGHT) != 0;
+            if (hb_was_inflight && !inflight &&
+                coapsec_dtls_conn_state(&conn) == COAPSEC_DTLS_ST_ESTABLISHED) {
+                printf("heartbeat-answered\n");
+                fflush(stdout);
+            }
+            hb_was_inflight = inflight;
+        }
         if (!is_server) {
             if (failed) {
                 printf("max-dgram %zu\n", max_sent);
@@ -433,6 +487,21 @@ no_psk:
                 return 0;
             if (established && !stdin_open && now_ms() >= eof_at + (coapsec_tstamp)wait_ms) {
                 coapsec_dtls_conn_close(&conn, now_ms());
+                if (resume_mode && rounds++ == 0) { /* once more, offering the session */
+                    client_cr.resume = have_saved ? &saved : NULL;
+                    printf("reconnect offering %s\n", !have_saved        ? "nothing"
+                                                      : saved.ticket_len ? "a ticket"
+                                                                         : "a session ID");
+                    established = closed = 0;
+                    hb_was_inflight = 0;
+                    if (coapsec_dtls_client_start_ex(&conn, &cfg, NULL, &hs, &client_cr,
+                                                     now_ms()) != 0) {
+                        printf("error: cannot start\n");
+                        return 1;
+                    }
+                    eof_at = now_ms();
+                    continue;
+                }
                 return 0;
             }
         }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_bench_smoke.sh - smoke run of the benchmark machinery (bench/run.sh with
 # SMOKE=1, tiny runs): the load generator must get answers from coapsec's NoSec
-# server and from libcoap's coap-server-notls, and results.json must carry
-# every metric key. No timing assertions: speed is `make bench`'s business.
+# server and from libcoap's coap-server-notls, from coapsec's DTLS-PSK server
+# and from its ECDHE-ECDSA server (raw public keys, RFC 7250, mutual), and
+# results.json must carry every metric key. No timing assertions: speed is `make bench`'s business.
 # Also checks the load generator's own error paths (usage, no server).
 set -u
 . "$(dirname "$0")/../interop/lib.sh"
@@ -15,15 +16,18 @@ LOADGEN=$BUILD/bench/coapsec-bench
 [ -x "$LOADGEN" ] || die "load generator not built at '$LOADGEN' (target coapsec_bench_tool)"
 [ -x "$BUILD/bench/coapsec-udp-echo" ] || die "coapsec-udp-echo not built (target coapsec_udp_echo)"
 
-# Usage errors: exit status 2, and a mode that is not implemented yet says so (4, null).
+# Usage errors: exit status 2; a mode that is not implemented yet says so (4, null);
+# a key that cannot be read is a setup error (3).
 "$LOADGEN" --mode nosuch coap://127.0.0.1:1/ >/dev/null 2>&1
 check "usage error -> 2" [ $? = 2 ]
 "$LOADGEN" --mode psk coap://127.0.0.1:1/ >/dev/null 2>&1
 check "psk mode needs coaps:// -> 2" [ $? = 2 ]
-"$LOADGEN" --mode ecdhe-handshake --json "$CS_TMP/ecdhe.json" coaps://127.0.0.1:1/ >/dev/null 2>&1
+"$LOADGEN" --mode resume-handshake --json "$CS_TMP/resume.json" coaps://127.0.0.1:1/ >/dev/null 2>&1
 rc=$?
-check "ecdhe-handshake: not implemented -> 4" [ $rc = 4 ]
-check "ecdhe-handshake: rate is null" grep -q '"rate_per_s": null' "$CS_TMP/ecdhe.json"
+check "resume-handshake: not implemented -> 4" [ $rc = 4 ]
+check "resume-handshake: rate is null" grep -q '"rate_per_s": null' "$CS_TMP/resume.json"
+"$LOADGEN" --mode ecdhe-handshake --key "$CS_TMP/no-such.key" coaps://127.0.0.1:1/ >/dev/null 2>&1
+check "ecdhe-handshake: unreadable --key -> setup error 3" [ $? = 3 ]
 
 # Nobody listening: the run completes nothing and says so (exit 1, status no-response).
 port=$(free_udp_port)
@@ -53,7 +57,10 @@ done
 check "udp_echo_per_s has limit" bash -c "grep '^  \"udp_echo_per_s\": {' '$J' | grep -q '\"limit\": [0-9]'"
 check "coapsec NoSec answered" bash -c "grep '^  \"nosec_get_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
 check "coap-server-notls answered" bash -c "grep '^  \"nosec_get_per_s\": {' '$J' | grep -q '\"libcoap_notls\": [1-9]'"
-check "ecdhe is null (not implemented)" bash -c "grep '^  \"ecdhe_handshakes_per_s\": {' '$J' | grep -q '\"coapsec\": null'"
+# ECDHE-ECDSA, raw public keys, mutual: coapsec's server pins the load generator's key.
+check "coapsec ECDHE-ECDSA (RPK, mutual) handshakes answered" \
+    bash -c "grep '^  \"ecdhe_handshakes_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
+check "coapsec DTLS-PSK GET answered" bash -c "grep '^  \"dtls_get_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
 if [ "$CS_FAILED" != 0 ]; then
     echo "--- run.sh output"
     cat "$CS_TMP/run.log"

@@ -66,7 +66,7 @@ fi
 # --- wrong key: the exact message ------------------------------------------------
 if run wrongkey 3 -B 10 -u alice -k wrong-key-0123456789 "$U/big"; then
     check "wrong key: exact message" test "$(cat "$T/wrongkey.err")" = \
-        "coapsec client: handshake failed: wrong key or identity (bad_record_mac)"
+        "coapsec client: handshake failed: wrong key or identity (bad_record_mac): the server holds a different pre-shared key for identity 'alice': check -k (text, or 0xHEX for binary keys)"
 fi
 check "server logs the failed handshake" grep -q "handshake with .* failed: wrong key" "$T/server.log"
 
