@@ -79,6 +79,16 @@ valgrind:
 bench: deps build
 	@bash bench/run.sh $(BUILD)
 
+# Soak (scripts/soak.sh): MINUTES of load with churn (sessions opening, closing,
+# evicted, vanishing, heartbeats, observers, block-wise through 5 % loss) on one
+# server; its RSS sampled into $(BUILD)/soak/rss.csv, every exchange accounted
+# for, its counters at stop; SOAK_VALGRIND=1 runs the server under valgrind.
+MINUTES ?= 10
+.PHONY: soak
+soak: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target coapsec_tool coapsec_bench_tool udp_proxy
+	MINUTES=$(MINUTES) nice -n 10 bash scripts/soak.sh $(BUILD)
+
 # DESTDIR (staged installs) is passed on to cmake --install explicitly.
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
@@ -105,6 +115,7 @@ help:
 	@echo "                  fails below a harness's coverage floor (fuzz/floors/), logs to fuzz/RUNS.md"
 	@echo "  make valgrind   the interop tests with our programs under valgrind memcheck (0 errors)"
 	@echo "  make bench      benchmarks (see docs/PERFORMANCE.md)"
+	@echo "  make soak       MINUTES (default 10) of load with churn: flat RSS, no exchange lost"
 	@echo "  make install    install into PREFIX (default /usr/local); DESTDIR honoured:"
 	@echo "                  library (.so + .a), headers, tool, man page, coapsec.pc, CMake package"
 	@echo "  make docs       API reference with doxygen -> $(BUILD)/docs/html/index.html"

@@ -8,11 +8,19 @@
  * <request> resource (synch) or sent as a NOTIFY to the originator over the
  * same DTLS session (asynch). Flex-blocking (rt 4) is answered blocking.
  *
- *   cse_stub [-p PORT] [-A ADDRESS] [-u IDENTITY -k KEY] [-d DELAY_MS] [-L]
+ *   cse_stub [-p PORT] [-A ADDRESS] [-u IDENTITY -k KEY]
+ *            [-c CERT [-j KEY] -C CA] [-d DELAY_MS] [-L]
  *
- * With -u/-k it serves coaps:// (DTLS 1.2 PSK) only, else coap://. -L uses
- * the option numbers from before TS-0008 V3.7.0. Not a CSE: no access
- * control, no UPDATE/DELETE, no announcement, at most 64 resources.
+ * With -u/-k and/or -c/-j/-C it serves coaps:// only, else coap://. -u/-k:
+ * DTLS 1.2 PSK (TLS_PSK_WITH_AES_128_CCM_8). -c CERT (PEM chain, leaf
+ * first; the key too unless -j KEY) with -C CA: certificates
+ * (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8), and every AE must present a
+ * certificate chaining to CA. Both may be given: one port serves both.
+ * Each established session is logged with the peer's validated identity
+ * ("session: X.509 'CAE1' sha256:..."), each failed one with the reason,
+ * and each request with the identity it came from. -L uses the option
+ * numbers from before TS-0008 V3.7.0. Not a CSE: no access control, no
+ * UPDATE/DELETE, no announcement, at most 64 resources.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
@@ -20,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <coapsec/dtls.h>
 #include <coapsec/endpoint.h>
 #include <coapsec/onem2m.h>
 
@@ -48,6 +57,92 @@ static coapsec_endpoint *ep;
 static unsigned long delay_ms = 300, seq;
 static volatile sig_atomic_t stop;
 static char out_pc[1024];
+static coapsec_dtls_key *cert_key;       /* -c/-j: outlive the endpoint */
+static coapsec_dtls_trust *client_trust; /* -C */
+
+/* "X.509 'CAE1' sha256:..." / "PSK 'id'" for a secure peer, "NoSec" otherwise. */
+static void peer_text(coapsec_peer_id peer, char *buf, size_t cap) {
+    coapsec_peer_auth a;
+    char fp[8 + 64 + 1] = "";
+    if (coapsec_endpoint_peer_auth(ep, peer, &a) != 0) {
+        snprintf(buf, cap, "NoSec");
+        return;
+    }
+    if (a.has_sha256) {
+        memcpy(fp, " sha256:", 8);
+        for (int i = 0; i < 32; i++)
+            snprintf(fp + 8 + 2 * i, 3, "%02x", a.sha256[i]);
+    }
+    snprintf(buf, cap, "%s '%s'%s",
+             a.kind == COAPSEC_DTLS_AUTH_X509  ? "X.509"
+             : a.kind == COAPSEC_DTLS_AUTH_RPK ? "raw public key"
+             : a.kind == COAPSEC_DTLS_AUTH_PSK ? "PSK"
+                                               : "unauthenticated",
+             a.name, fp);
+}
+
+static void on_session(void *user, const coapsec_session_event *ev) {
+    char who[256];
+    (void)user;
+    if (ev->type == COAPSEC_SESSION_ESTABLISHED) {
+        peer_text(ev->peer, who, sizeof who);
+        printf("%s session: %s (suite 0x%04X)\n", CSE, who, ev->suite);
+    } else if (ev->type == COAPSEC_SESSION_FAILED) {
+        printf("%s handshake failed: %s (%s)\n", CSE, ev->reason ? ev->reason : "",
+               coapsec_strerror(ev->err));
+    }
+    fflush(stdout);
+}
+
+/* The whole of a (small) PEM file, NUL-terminated; NULL after a message. */
+static char *read_pem(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc(65536) : NULL;
+    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    if (f)
+        fclose(f);
+    if (buf == NULL || n == 0 || n == 65535) {
+        fprintf(stderr, "cse_stub: cannot read %s (missing, empty or over 64 KiB)\n", path);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* -c/-j/-C: our certificate identity; AEs must present a chain to the CA. */
+static int setup_certs(const char *cert, const char *keyfile, const char *ca) {
+    static uint8_t list[COAPSEC_ENDPOINT_CERT_LIST_MAX];
+    size_t n, ll = 0;
+    int rc = coapsec_dtls_key_load_file(&cert_key, keyfile ? keyfile : cert);
+    if (rc != 0) {
+        fprintf(stderr, "cse_stub: key %s: %s\n", keyfile ? keyfile : cert, coapsec_strerror(rc));
+        return -1;
+    }
+    char *pem = read_pem(cert, &n);
+    if (pem == NULL)
+        return -1;
+    rc = coapsec_dtls_cert_list_from_pem(pem, n, list, sizeof list, &ll);
+    free(pem);
+    if (rc == 0)
+        rc = coapsec_endpoint_set_identity(ep, cert_key, list, ll);
+    if (rc != 0) {
+        fprintf(stderr, "cse_stub: certificate %s: %s\n", cert, coapsec_strerror(rc));
+        return -1;
+    }
+    rc = coapsec_dtls_trust_new(&client_trust);
+    if (rc == 0)
+        rc = coapsec_dtls_trust_add_file(client_trust, ca);
+    if (rc == 0)
+        rc = coapsec_endpoint_set_trust(ep, client_trust);
+    if (rc != 0) {
+        fprintf(stderr, "cse_stub: CA %s: %s\n", ca, coapsec_strerror(rc));
+        return -1;
+    }
+    coapsec_endpoint_set_require_client_auth(ep, 1); /* every AE shows a certificate */
+    return 0;
+}
 
 static void on_signal(int sig) {
     (void)sig;
@@ -178,7 +273,10 @@ static void on_request(void *user, const coapsec_coap_req *req, coapsec_coap_res
     rsp.rqi = rq.rqi;
     rsp.fr.p = "/id-in";
     rsp.fr.len = 6;
-    printf("%s op=%d to=%.*s rt=%d\n", CSE, (int)rq.op, (int)rq.to.len, rq.to.p, (int)rq.rt);
+    char who[256];
+    peer_text(req->peer, who, sizeof who);
+    printf("%s op=%d to=%.*s rt=%d fr=%.*s peer=%s\n", CSE, (int)rq.op, (int)rq.to.len, rq.to.p,
+           (int)rq.rt, rq.fr.p ? (int)rq.fr.len : 0, rq.fr.p ? rq.fr.p : "", who);
     fflush(stdout);
     int ri = rq.to.len > sizeof CSE && memcmp(rq.to.p, CSE "/", sizeof CSE) == 0
                  ? coapsec_onem2m_reqtab_find(&reqs, rq.to.p + sizeof CSE, rq.to.len - sizeof CSE)
@@ -262,6 +360,7 @@ static void run_jobs(void) {
 
 int main(int argc, char **argv) {
     const char *host = "127.0.0.1", *id = NULL, *key = NULL;
+    const char *cert = NULL, *keyfile = NULL, *ca = NULL;
     unsigned long port = 5684;
     for (int i = 1; i < argc; i++) {
         int more = i + 1 < argc;
@@ -273,13 +372,19 @@ int main(int argc, char **argv) {
             id = argv[++i];
         else if (strcmp(argv[i], "-k") == 0 && more)
             key = argv[++i];
+        else if (strcmp(argv[i], "-c") == 0 && more)
+            cert = argv[++i];
+        else if (strcmp(argv[i], "-j") == 0 && more)
+            keyfile = argv[++i];
+        else if (strcmp(argv[i], "-C") == 0 && more)
+            ca = argv[++i];
         else if (strcmp(argv[i], "-d") == 0 && more)
             delay_ms = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "-L") == 0)
             numbering = COAPSEC_ONEM2M_NUM_LEGACY;
         else {
-            fprintf(stderr, "usage: cse_stub [-p PORT] [-A ADDRESS] [-u IDENTITY -k KEY] "
-                            "[-d DELAY_MS] [-L]\n");
+            fprintf(stderr, "usage: cse_stub [-p PORT] [-A ADDRESS] [-u IDENTITY -k KEY]\n"
+                            "                [-c CERT [-j KEY] -C CA] [-d DELAY_MS] [-L]\n");
             return 2;
         }
     }
@@ -287,12 +392,18 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cse_stub: -u and -k go together; PORT is 0-65535\n");
         return 2;
     }
+    if ((cert == NULL) != (ca == NULL) || (keyfile && !cert)) {
+        fprintf(stderr, "cse_stub: -c CERT and -C CA go together (AEs must show a "
+                        "certificate); -j KEY needs -c\n");
+        return 2;
+    }
+    int secure = id != NULL || cert != NULL;
     store[0].ty = 5; /* CSEBase */
     snprintf(store[0].path, sizeof store[0].path, "%s", CSE);
     snprintf(store[0].rep, sizeof store[0].rep,
              "{\"m2m:cb\":{\"rn\":\"%s\",\"ri\":\"id-in\",\"ty\":5,\"csi\":\"/id-in\","
              "\"srt\":[2,3,4,5,17],\"poa\":[\"coap%s://%s:%lu\"]}}",
-             CSE, id ? "s" : "", host, port);
+             CSE, secure ? "s" : "", host, port);
     coapsec_onem2m_reqtab_init(&reqs);
     coapsec_onem2m_recognise_options(numbering); /* the oneM2M options are critical */
 
@@ -300,8 +411,9 @@ int main(int argc, char **argv) {
     coapsec_endpoint_config_default(&cfg);
     cfg.bind[0].host = host;
     cfg.bind[0].port = (uint16_t)port;
-    cfg.bind[0].security = id ? COAPSEC_SEC_PSK : COAPSEC_SEC_NOSEC;
+    cfg.bind[0].security = cert ? COAPSEC_SEC_CERT : id ? COAPSEC_SEC_PSK : COAPSEC_SEC_NOSEC;
     cfg.nbind = 1;
+    cfg.session_event = on_session;
     int rc = coapsec_endpoint_new(&cfg, &ep);
     if (rc == 0 && id)
         rc = coapsec_endpoint_add_psk(ep, (const uint8_t *)id, strlen(id), (const uint8_t *)key,
@@ -310,10 +422,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cse_stub: %s\n", coapsec_strerror(rc));
         return 1;
     }
+    if (cert && setup_certs(cert, keyfile, ca) != 0) {
+        coapsec_endpoint_free(ep);
+        coapsec_dtls_key_free(cert_key);
+        coapsec_dtls_trust_free(client_trust);
+        return 1;
+    }
     coapsec_coap_set_fallback(coapsec_endpoint_coap(ep), on_request, NULL);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    printf("%s listening on coap%s://%s:%u\n", CSE, id ? "s" : "", host,
+    printf("%s listening on coap%s://%s:%u\n", CSE, secure ? "s" : "", host,
            (unsigned)coapsec_endpoint_local_port(ep, 0));
     fflush(stdout);
     while (!stop) {
@@ -322,5 +440,7 @@ int main(int argc, char **argv) {
         run_jobs();
     }
     coapsec_endpoint_free(ep);
+    coapsec_dtls_key_free(cert_key); /* borrowed by the endpoint until here */
+    coapsec_dtls_trust_free(client_trust);
     return 0;
 }

@@ -510,6 +510,7 @@ int cs_client_main(int argc, char **argv) {
     hf.psk_id = hf_id;
     hf.psk = has_psk;
     hf.pki = cs_pki_active(&popt);
+    hf.identity = cs_pki_has_identity(&popt);
     hf.peer = st.peer[0] ? st.peer : hf_peer;
     hf.retransmits = 6; /* coapsec_dtls_config_default(): max_retransmits */
     if (!st.done && secure && !st.established) {

@@ -128,6 +128,12 @@ static const char *advice(const cs_hs_failure *f, char *fix, size_t cap) {
         snprintf(fix, cap,
                  "the two sides support different certificate types (X.509 -c vs raw public "
                  "key -M): use the same kind on both");
+    } else if (!ours && a == COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE && !f->server && f->pki &&
+               !f->identity && !f->psk) {
+        snprintf(fix, cap,
+                 "%s most likely requires a client certificate or raw public key and we "
+                 "presented none: give -c CERT -j KEY or -M KEY",
+                 peer);
     } else if (!ours && a == COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE && !f->server) {
         snprintf(fix, cap,
                  "%s has no cipher suite in common with us (or lacks credentials for it): " SUITES

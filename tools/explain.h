@@ -22,6 +22,7 @@ typedef struct cs_hs_failure {
     const char *psk_id;   /* client: the PSK identity offered (printable), or NULL */
     int psk;              /* client: a PSK was offered (-u/-k) */
     int pki;              /* a certificate or raw public key was configured */
+    int identity;         /* client: we had a certificate or raw key of our own (-c/-j, -M) */
     unsigned waited_s;    /* client: gave up after this many seconds (-B), 0: engine timeout */
     unsigned retransmits; /* engine timeout: retransmissions sent */
 } cs_hs_failure;

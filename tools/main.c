@@ -13,7 +13,8 @@
 
 static void usage(FILE *f) {
     fputs("usage: coapsec COMMAND [OPTIONS]\n"
-          "Secure CoAP (RFC 7252 over DTLS 1.2, oneM2M TS-0008 profile); NoSec mode for now.\n"
+          "Secure CoAP (RFC 7252 over DTLS 1.2, oneM2M TS-0008 profile):\n"
+          "NoSec, PreSharedKey, RawPublicKey and Certificate modes.\n"
           "Commands:\n"
           "  client   send one request and print the response (libcoap coap-client options)\n"
           "  server   run a CoAP server (libcoap coap-server options)\n"

@@ -1,7 +1,8 @@
 /*
  * tools/onem2m.c - `coapsec onem2m`: send one oneM2M request primitive, given
- * as JSON with TS-0004 short names, to a CSE over coap:// or coaps:// (PSK)
- * with the TS-0008 §6 mapping, and print each response primitive as one line
+ * as JSON with TS-0004 short names, to a CSE over coap:// or coaps:// (PSK, or
+ * certificates / raw public keys with the client's options, pki.c) with the
+ * TS-0008 §6 mapping, and print each response primitive as one line
  * of JSON. Response types (§6.3): blocking; non-blocking synch (1001, then the
  * <request> resource is retrieved until it has a result); non-blocking asynch
  * (1002, then the result arrives as a NOTIFY, which this endpoint serves on
@@ -15,12 +16,16 @@
 #include <time.h>
 
 #include "cli.h"
+#include "explain.h"
 #include "loglevel.h"
+#include "pki.h"
 #include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
 #include "coapsec/onem2m.h"
 
 #define CS_M2M_JSON_OUT 8192
+
+enum { CS_OPT_M2M_JSON = 1400, CS_OPT_M2M_LEGACY };
 
 typedef struct m2m_state {
     coapsec_endpoint *ep;
@@ -34,6 +39,9 @@ typedef struct m2m_state {
     int final_rsc;
     int status; /* CoAP-level failure of the last exchange (0 = none) */
     int established;
+    /* the first failed handshake, for explain.c */
+    int failed, fail_err, fail_alert, fail_from_peer;
+    char fail_text[256], peer[80];
     /* non-blocking synch: the <request> resource to retrieve */
     char reqres[256];
     int poll_due, poll_inflight;
@@ -43,9 +51,10 @@ typedef struct m2m_state {
 } m2m_state;
 
 void cs_onem2m_usage(FILE *f) {
-    fputs("usage: coapsec onem2m (-j JSON | -f FILE) [--legacy-options] [-u IDENTITY -k KEY]\n"
+    fputs("usage: coapsec onem2m (--json JSON | -f FILE) [--legacy-options]\n"
+          "                      [-u IDENTITY -k KEY] [-c CERT [-j KEY] -C CA] [-M KEY ...]\n"
           "                      [-B SECONDS] [-P MS] [-N] [-v LEVEL] URI\n"
-          "  -j JSON     the request primitive as JSON with TS-0004 short names, e.g.\n"
+          "  --json JSON the request primitive as JSON with TS-0004 short names, e.g.\n"
           "              '{\"op\":1,\"to\":\"cse-in\",\"fr\":\"CAdmin\",\"rqi\":\"r1\",\"ty\":2,\n"
           "                \"pc\":{\"m2m:ae\":{\"rn\":\"AE1\",\"api\":\"Nap\",\"rr\":true}}}'\n"
           "              rt gives the response type: 3 blocking, 1 non-blocking synch,\n"
@@ -53,14 +62,17 @@ void cs_onem2m_usage(FILE *f) {
           "  -f FILE     the request primitive from FILE ('-' = stdin)\n"
           "  --legacy-options  oneM2M option numbers before TS-0008 V3.7.0 (Eclipse OM2M)\n"
           "  -u IDENTITY PSK identity for coaps:// (text, or 0xHEX)\n"
-          "  -k KEY      pre-shared key for coaps:// (text, or 0xHEX)\n"
-          "  -B SECONDS  originator timeout (default 30); an earlier rqet wins. When it\n"
+          "  -k KEY      pre-shared key for coaps:// (text, or 0xHEX)\n",
+          f);
+    cs_pki_usage(f); /* pki.c: -c -j -C -R -M -n --rpk-trust --no-clock --mtu */
+    fputs("  -B SECONDS  originator timeout (default 30); an earlier rqet wins. When it\n"
           "              passes, REQUEST_TIMEOUT (rsc 4008) is printed and late answers ignored\n"
           "  -P MS       non-blocking synch: retrieve the <request> resource every MS\n"
           "              milliseconds until it holds the result (default 200)\n"
           "  -N          send non-confirmable (NON) CoAP messages\n"
-          "  -v LEVEL    0-9: 1 prints the CoAP responses to stderr, 2 also the requests,\n"
-          "              library messages at 3 errors, 4 warnings, 6 info, 7 debug\n"
+          "  -v LEVEL    0-9: 1 prints the CoAP responses, the DTLS suite and the CSE's\n"
+          "              identity to stderr, 2 also the requests; library messages at\n"
+          "              3 errors, 4 warnings, 6 info, 7 debug\n"
           "  URI         the CSE: coap://HOST[:PORT] or coaps://HOST[:PORT] (no path: the\n"
           "              primitive's \"to\" gives the Uri-Path)\n"
           "Prints every response primitive as one JSON line (non-blocking: the 1001/1002\n"
@@ -76,9 +88,23 @@ static void log_cb(void *user, int level, const char *msg) {
 
 static void session_cb(void *user, const coapsec_session_event *ev) {
     m2m_state *st = user;
+    cs_cli_log_session(ev, "coapsec onem2m"); /* -v 8 */
+    if (ev->type == COAPSEC_SESSION_FAILED && !st->established && !st->failed) {
+        st->failed = 1; /* explain.c words it at exit */
+        st->fail_err = ev->err;
+        st->fail_alert = ev->alert;
+        st->fail_from_peer = ev->alert_from_peer;
+        snprintf(st->fail_text, sizeof st->fail_text, "%s", ev->reason ? ev->reason : "");
+        cs_explain_addr(ev->addr, st->peer, sizeof st->peer);
+    }
     if (ev->type == COAPSEC_SESSION_ESTABLISHED) {
         st->established = 1;
         cs_cli_log(1, "DTLS: %s (0x%04X)", cs_cli_suite_name(ev->suite), ev->suite);
+        if (st->ep && cs_cli_verbose >= 1) {
+            char who[256];
+            cs_pki_peer_text(st->ep, ev->peer, who, sizeof who);
+            cs_cli_log(1, "DTLS: CSE authenticated by %s", who);
+        }
     }
 }
 
@@ -257,10 +283,15 @@ static uint64_t timeout_ms(const coapsec_onem2m_prim *p, unsigned long wait_s) {
 
 int cs_onem2m_main(int argc, char **argv) {
     static coapsec_onem2m_prim req;
-    static const struct option longopts[] = {{"legacy-options", no_argument, NULL, 'L'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"json", required_argument, NULL, CS_OPT_M2M_JSON},
+        {"legacy-options", no_argument, NULL, CS_OPT_M2M_LEGACY},
+        {"help", no_argument, NULL, 'h'},
+        CS_PKI_LONGOPTS,
+        {NULL, 0, NULL, 0}};
     static m2m_state st;
+    static cs_pki_opts popt; /* pki.c: certificates, raw public keys */
+    static cs_pki_state pst;
     const char *json = NULL, *file = NULL;
     unsigned long wait_s = 30, verbose = 0, poll_ms = 200;
     uint8_t psk_id[COAPSEC_DTLS_PSK_ID_MAX], psk[COAPSEC_DTLS_PSK_KEY_MAX];
@@ -268,17 +299,39 @@ int cs_onem2m_main(int argc, char **argv) {
     int c;
 
     memset(&st, 0, sizeof st);
+    cs_pki_opts_init(&popt);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":j:f:u:k:B:P:Nv:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:u:k:B:P:Nv:h" CS_PKI_SHORTOPTS, longopts, NULL)) !=
+           -1) {
         switch (c) {
-        case 'j':
+        case CS_OPT_M2M_JSON:
             json = optarg;
             break;
         case 'f':
             file = optarg;
             break;
-        case 'L':
+        case 'j': /* the private key, as in client; the primitive was -j once */
+            if (optarg[0] == '{') {
+                fprintf(stderr, "coapsec onem2m: -j is the private key file (as in client); "
+                                "give the request primitive with --json\n");
+                return CS_EXIT_USAGE;
+            }
+            if (cs_pki_opt(&popt, c, optarg, "coapsec onem2m") != 0)
+                return CS_EXIT_USAGE;
+            break;
+        case 'c':
+        case 'C':
+        case 'R':
+        case 'M':
+        case 'n':
+        case CS_OPT_RPK_TRUST:
+        case CS_OPT_NO_CLOCK:
+        case CS_OPT_MTU:
+            if (cs_pki_opt(&popt, c, optarg, "coapsec onem2m") != 0)
+                return CS_EXIT_USAGE;
+            break;
+        case CS_OPT_M2M_LEGACY:
             st.numbering = COAPSEC_ONEM2M_NUM_LEGACY;
             break;
         case 'u':
@@ -321,7 +374,10 @@ int cs_onem2m_main(int argc, char **argv) {
             cs_onem2m_usage(stdout);
             return CS_EXIT_OK;
         case ':':
-            fprintf(stderr, "coapsec onem2m: option -%c needs a value\n", optopt);
+            if (optopt >= CS_OPT_RPK_TRUST || optopt == 0)
+                fprintf(stderr, "coapsec onem2m: option %s needs a value\n", argv[optind - 1]);
+            else
+                fprintf(stderr, "coapsec onem2m: option -%c needs a value\n", optopt);
             return CS_EXIT_USAGE;
         default:
             fprintf(stderr, "coapsec onem2m: unknown option '%s'\n", argv[optind - 1]);
@@ -330,7 +386,7 @@ int cs_onem2m_main(int argc, char **argv) {
         }
     }
     if (optind != argc - 1 || (json == NULL) == (file == NULL)) {
-        fprintf(stderr, "coapsec onem2m: one URI and exactly one of -j / -f expected\n");
+        fprintf(stderr, "coapsec onem2m: one URI and exactly one of --json / -f expected\n");
         cs_onem2m_usage(stderr);
         return CS_EXIT_USAGE;
     }
@@ -342,8 +398,17 @@ int cs_onem2m_main(int argc, char **argv) {
         fprintf(stderr, "coapsec onem2m: URI must be coap[s]://HOST[:PORT] without a path\n");
         return CS_EXIT_USAGE;
     }
-    if (u.secure && (psklen < 0 || psk_idlen < 0)) {
-        fprintf(stderr, "coapsec onem2m: coaps:// needs a pre-shared key: -u IDENTITY -k KEY\n");
+    int has_psk = psklen >= 0 && psk_idlen >= 0;
+    if (u.secure && !has_psk && cs_pki_has_identity(&popt) && !popt.ca && !popt.roots &&
+        !popt.rpk_trust && !popt.no_verify) {
+        fprintf(stderr, "coapsec onem2m: nothing to verify the CSE with: give -C/-R CA "
+                        "certificates, --rpk-trust FILE, or -n (testing only)\n");
+        return CS_EXIT_USAGE;
+    }
+    if (u.secure && !has_psk && !cs_pki_active(&popt)) {
+        fprintf(stderr, "coapsec onem2m: coaps:// needs a pre-shared key (-u IDENTITY -k KEY), "
+                        "or certificates (-c CERT -j KEY -C CA) or a raw public key (-M KEY "
+                        "--rpk-trust FILE)\n");
         return CS_EXIT_USAGE;
     }
 
@@ -381,13 +446,20 @@ int cs_onem2m_main(int argc, char **argv) {
     cfg.log = log_cb;
     cfg.session_event = session_cb;
     cfg.user = &st;
+    cs_pki_apply(&popt, &cfg); /* --mtu */
     if ((rc = coapsec_endpoint_new(&cfg, &st.ep)) != 0) {
         fprintf(stderr, "coapsec onem2m: cannot create the endpoint: %s\n", coapsec_strerror(rc));
         free(text);
         return CS_EXIT_FAIL;
     }
-    if (u.secure && (rc = coapsec_endpoint_set_client_psk(st.ep, NULL, psk_id, (size_t)psk_idlen,
-                                                          psk, (size_t)psklen)) != 0) {
+    if (u.secure && cs_pki_setup(&pst, &popt, st.ep, 0, "coapsec onem2m") != 0) {
+        coapsec_endpoint_free(st.ep);
+        free(text);
+        return CS_EXIT_USAGE;
+    }
+    if (u.secure && has_psk &&
+        (rc = coapsec_endpoint_set_client_psk(st.ep, NULL, psk_id, (size_t)psk_idlen, psk,
+                                              (size_t)psklen)) != 0) {
         fprintf(stderr, "coapsec onem2m: bad PSK: %s\n", coapsec_strerror(rc));
         coapsec_endpoint_free(st.ep);
         free(text);
@@ -439,8 +511,25 @@ int cs_onem2m_main(int argc, char **argv) {
     if (st.done) {
         exit_code = st.final_rsc >= 1000 && st.final_rsc < 3000 ? CS_EXIT_OK : CS_EXIT_RESPONSE;
     } else if (st.status == COAPSEC_ERR_HANDSHAKE) {
-        const char *why = coapsec_endpoint_last_error_text(st.ep);
-        fprintf(stderr, "coapsec onem2m: handshake failed: %s\n", why[0] ? why : "unknown");
+        cs_hs_failure hf; /* explain.c: cause and fix of a failed handshake */
+        char hf_id[COAPSEC_DTLS_PSK_ID_MAX + 1], hf_peer[80], why[768];
+        const char *last = coapsec_endpoint_last_error_text(st.ep);
+        memset(&hf, 0, sizeof hf);
+        snprintf(hf_id, sizeof hf_id, "%.*s", psk_idlen > 0 ? (int)psk_idlen : 0,
+                 (const char *)psk_id);
+        cs_explain_authority(st.uri, hf_peer, sizeof hf_peer);
+        hf.psk_id = hf_id;
+        hf.psk = has_psk;
+        hf.pki = cs_pki_active(&popt);
+        hf.identity = cs_pki_has_identity(&popt);
+        hf.peer = st.peer[0] ? st.peer : hf_peer;
+        hf.retransmits = 6; /* coapsec_dtls_config_default(): max_retransmits */
+        hf.err = st.failed ? st.fail_err : COAPSEC_ERR_HANDSHAKE;
+        hf.alert = st.failed ? st.fail_alert : COAPSEC_DTLS_ALERT_NONE;
+        hf.alert_from_peer = st.fail_from_peer;
+        hf.text = last[0] ? last : st.fail_text[0] ? st.fail_text : "unknown reason";
+        fprintf(stderr, "coapsec onem2m: handshake failed: %s\n",
+                cs_explain_handshake(&hf, why, sizeof why));
     } else if (st.status != 0) {
         fprintf(stderr, "coapsec onem2m: %s\n", coapsec_strerror(st.status));
     }

@@ -249,6 +249,16 @@ typedef struct coapsec_dtls_config {
     /* Certificate types we use (COAPSEC_DTLS_CT_* bits) for the peer's and our
      * credentials; 0: everything the configured trust/identity allows. */
     uint8_t cert_types;
+    /* Server: the type of OUR credential when the client's
+     * server_certificate_type list (RFC 7250 §4.2) allows more than one we
+     * hold. The server may pick any listed type it supports; ours is:
+     *  - RawPublicKey if it is listed and prefer_rpk is 1, or the client's
+     *    client_certificate_type list offers RawPublicKey but not X.509 (a
+     *    client authenticating with a raw key most likely has no CA for our
+     *    chain: libcoap's -M lists X.509 first for the server yet has none);
+     *  - otherwise the first type of the client's list we hold.
+     * No server_certificate_type extension means X.509 (§4.1) regardless. */
+    uint8_t prefer_rpk;
     uint8_t require_client_auth; /* server: demand a client certificate/key (default 1) */
     uint8_t verify_name;         /* client: check the dialled authority (default 1) */
     uint8_t no_clock;            /* 1: no wall clock; certificate dates are not checked */

@@ -54,6 +54,13 @@ static bool has_suite(const cs_client_hello *ch, unsigned suite) {
     return false;
 }
 
+/* Does the client authenticate with a raw key only: its
+ * client_certificate_type list offers RawPublicKey and not X.509? */
+static bool client_rpk_only(const cs_exts *e) {
+    return e->has_cct && cs_ct_pick(e->cct_list, e->cct_len, COAPSEC_DTLS_CT_RPK) &&
+           !cs_ct_pick(e->cct_list, e->cct_len, COAPSEC_DTLS_CT_X509);
+}
+
 /* Can 0xC0AE be served to this ClientHello? 0, or an alert with *why set.
  * Sets the certificate types and whether a client certificate is asked. */
 static int ecdhe_check(coapsec_dtls_conn *c, const cs_exts *e, const char **why) {
@@ -71,9 +78,15 @@ static int ecdhe_check(coapsec_dtls_conn *c, const cs_exts *e, const char **why)
         return COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE;
     }
     uint8_t own = cs_ct_own_ok(cfg, hs->identity), peer = cs_ct_peer_ok(cfg);
-    /* Our certificate type (RFC 7250 §4.2). */
-    hs->srv_ct = e->has_sct ? cs_ct_pick(e->sct_list, e->sct_len, own)
-                            : (uint8_t)(own & COAPSEC_DTLS_CT_X509);
+    /* Our certificate type (RFC 7250 §4.2): any listed type we hold; a raw
+     * key first when asked to or when the client itself uses one (dtls.h,
+     * prefer_rpk), else the client's order. */
+    hs->srv_ct = 0;
+    if (e->has_sct && (cfg->prefer_rpk || client_rpk_only(e)))
+        hs->srv_ct = cs_ct_pick(e->sct_list, e->sct_len, own & COAPSEC_DTLS_CT_RPK);
+    if (!hs->srv_ct)
+        hs->srv_ct = e->has_sct ? cs_ct_pick(e->sct_list, e->sct_len, own)
+                                : (uint8_t)(own & COAPSEC_DTLS_CT_X509);
     if (!hs->srv_ct) {
         *why = e->has_sct ? "no common server certificate type"
                           : "the client accepts only X.509 and we have no certificate";

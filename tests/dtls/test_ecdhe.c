@@ -5,7 +5,8 @@
  * certificates (RFC 5246 §7.4, RFC 8422 §5), data both ways, a 256-byte MTU
  * (fragmented Certificate flight, RFC 6347 §4.2.3), loss for many seeds
  * (§4.2.4), a server serving PSK, RPK and certificate clients at once,
- * optional client authentication, and the key-exchange refusals: tampered
+ * optional client authentication, the server's choice of its own
+ * certificate type (RFC 7250 §4.2), and the key-exchange refusals: tampered
  * ServerKeyExchange signature, secp384r1-only supported_groups, off-curve
  * and infinity points in ClientKeyExchange / ServerKeyExchange.
  */
@@ -235,6 +236,116 @@ static void test_client_without_key(void **state) {
     }
 }
 
+/* --- the server's own certificate type (RFC 7250 §4.2) ------------------ */
+
+typedef struct ct_seen {
+    uint8_t sh_sct;    /* server_certificate_type in ServerHello, wire value; 0xff: none */
+    int sh_count;      /* ServerHellos seen */
+    size_t cert_len;   /* body length of the server's Certificate */
+    uint8_t cert[128]; /* its first bytes */
+} ct_seen;
+
+static size_t see_server_hello(void *ctx, const uint8_t *b, size_t n, uint8_t *out) {
+    ct_seen *s = ctx;
+    memcpy(out, b, n);
+    s->sh_count++;
+    /* version(2) random(32) session_id<0..32> suite(2) compression(1) exts */
+    size_t o = 34;
+    if (n < o + 1 || n < o + 1 + b[o] + 3)
+        return n;
+    o += 1 + b[o] + 3;
+    cs_exts e;
+    memset(&e, 0, sizeof e);
+    if (n >= o + 2 && cs_ext_parse(b + o + 2, n - o - 2, true, &e) == 0 && e.has_sct)
+        s->sh_sct = e.sct == COAPSEC_DTLS_CT_RPK ? CS_WIRE_CT_RPK : CS_WIRE_CT_X509;
+    return n;
+}
+
+static size_t see_certificate(void *ctx, const uint8_t *b, size_t n, uint8_t *out) {
+    ct_seen *s = ctx;
+    memcpy(out, b, n);
+    s->cert_len = n;
+    memcpy(s->cert, b, n < sizeof s->cert ? n : sizeof s->cert);
+    return n;
+}
+
+static size_t observe_server(tpair *p, tnode *from, uint8_t *d, size_t len, size_t cap) {
+    if (!from->is_server)
+        return len;
+    len = pki_rewrite(d, len, cap, CS_HT_SERVER_HELLO, see_server_hello, p->mangle_user);
+    return pki_rewrite(d, len, cap, CS_HT_CERTIFICATE, see_certificate, p->mangle_user);
+}
+
+/* RFC 7250 §4.2: "the server MUST select a certificate type from the list"
+ * - any type it supports; the preference is the server's (dtls.h,
+ * prefer_rpk). A server holding a chain AND its raw key, every client
+ * trusting both (server_certificate_type: X.509, RawPublicKey):
+ *   0: client authenticates with a raw key only (client_certificate_type:
+ *      RawPublicKey, as libcoap -M sends) -> RawPublicKey;
+ *   1: client with a certificate (X.509, RawPublicKey) -> the client's
+ *      first, X.509;
+ *   2: same client, server prefer_rpk -> RawPublicKey;
+ *   3: prefer_rpk, but the client trusts only X.509 (no
+ *      server_certificate_type extension, §4.1) -> X.509.
+ * Checked on the wire (ServerHello server_certificate_type, a Certificate
+ * holding one bare 91-byte SPKI, §3) and by what the client authenticated. */
+static void test_server_cert_type_choice(void **state) {
+    (void)state;
+    static const struct {
+        int cli_has_cert, prefer_rpk, cli_trusts_rpk;
+        uint8_t want; /* wire value in ServerHello; 0xff: no extension */
+    } cases[] = {
+        {0, 0, 1, CS_WIRE_CT_RPK},
+        {1, 0, 1, CS_WIRE_CT_X509},
+        {1, 1, 1, CS_WIRE_CT_RPK},
+        {1, 1, 0, 0xff},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tpair p;
+        ct_seen seen;
+        memset(&seen, 0, sizeof seen);
+        seen.sh_sct = 0xff;
+        pair_init(&p, 150 + i);
+        pki_config(&pki, &p, PKI_X509 | PKI_RPK);
+        p.s.cfg.prefer_rpk = (uint8_t)cases[i].prefer_rpk;
+        if (!cases[i].cli_trusts_rpk) {
+            p.c.cfg.rpk_trust = NULL;
+            p.c.cfg.rpk_trust_count = 0;
+        }
+        p.mangle = observe_server;
+        p.mangle_user = &seen;
+        coapsec_dtls_identity key_only = {pki.cli_id.key, NULL, 0};
+        assert_int_equal(
+            pki_start(&p, cases[i].cli_has_cert ? &pki.cli_id : &key_only, "localhost"), 0);
+        pair_run(&p, 20000);
+        print_message("case %zu: ServerHello server_certificate_type %u, Certificate %zu bytes\n",
+                      i, seen.sh_sct, seen.cert_len);
+        assert_int_equal(p.c.established, 1);
+        assert_int_equal(p.s.established, 1);
+        assert_int_equal(p.s.suite, 0xC0AE);
+        assert_int_equal(seen.sh_count, 1);
+        assert_int_equal(seen.sh_sct, cases[i].want);
+        bool rpk = cases[i].want == CS_WIRE_CT_RPK;
+        assert_int_equal(p.c.peer_auth, rpk ? COAPSEC_DTLS_AUTH_RPK : COAPSEC_DTLS_AUTH_X509);
+        assert_memory_equal(p.c.peer_fp, pki.srv_fp, 32);
+        if (rpk) { /* §3: ASN.1_subjectPublicKeyInfo<1..2^24-1>, no chain */
+            uint8_t fp[32];
+            assert_int_equal(seen.cert_len, 3 + 91);
+            assert_int_equal(cs_get24(seen.cert), 91);
+            coapsec_dtls_spki_fingerprint(seen.cert + 3, 91, fp);
+            assert_memory_equal(fp, pki.srv_fp, 32);
+        } else { /* RFC 5246 §7.4.2: certificate_list with our leaf */
+            assert_int_equal(seen.cert_len, pki.srv_list_len);
+            assert_memory_equal(seen.cert, pki.srv_list, 3 + 3 + 64);
+        }
+        /* the client's own type is untouched by the rule */
+        assert_int_equal(p.s.peer_auth,
+                         cases[i].cli_has_cert ? COAPSEC_DTLS_AUTH_X509 : COAPSEC_DTLS_AUTH_RPK);
+        data_both_ways(&p);
+        pair_free(&p);
+    }
+}
+
 /* --- refusals in the key exchange -------------------------------------- */
 
 typedef struct mangle_ctx {
@@ -439,6 +550,7 @@ int main(void) {
         cmocka_unit_test(test_loss_many_seeds),
         cmocka_unit_test(test_server_serves_all),
         cmocka_unit_test(test_client_without_key),
+        cmocka_unit_test(test_server_cert_type_choice),
         cmocka_unit_test(test_tampered_ske_signature),
         cmocka_unit_test(test_wrong_curve_offered),
         cmocka_unit_test(test_wrong_sigalg_offered),

@@ -72,8 +72,8 @@ static int setup(void **state) {
     memset(f, 0, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/coapsec-keylog.XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(f->srv_log, sizeof f->srv_log, "%s/server.keys", f->dir);
-    snprintf(f->cli_log, sizeof f->cli_log, "%s/client.keys", f->dir);
+    snprintf(f->srv_log, sizeof f->srv_log, "%.63s/server.keys", f->dir);
+    snprintf(f->cli_log, sizeof f->cli_log, "%.63s/client.keys", f->dir);
     coapsec_endpoint_config cfg;
     coapsec_endpoint_config_default(&cfg);
     cfg.bind[0].host = "127.0.0.1";

@@ -8,7 +8,10 @@
 #     server at --mtu 256: every datagram it sends is <= 256 bytes, so its
 #     Certificate flight goes out fragmented (RFC 6347 §4.2.3)
 #   coapsec client <-> coap-*-gnutls with raw public keys, both directions
-#     (libcoap trusts any raw key; OUR side pins theirs with --rpk-trust)
+#     (libcoap trusts any raw key; OUR side pins theirs with --rpk-trust);
+#     our server holds a certificate chain AND its raw key, and must present
+#     the raw key to coap-client-gnutls -M (server_certificate_type choice,
+#     RFC 7250 §4.2), shown in the capture
 #   refusals named on our side: an unpinned libcoap raw key, a server from an
 #     unknown CA.
 # Each handshake is captured with tshark: the ServerHello must choose 0xc0ae.
@@ -23,7 +26,7 @@ HERE=$(case $0 in */*) echo "${0%/*}" ;; *) echo . ;; esac)
 trap 'cap_stop_all; cs_cleanup' EXIT
 require_coapsec
 require_cmd coap-server-openssl coap-server-gnutls coap-client-openssl coap-client-gnutls \
-    tshark openssl ss grep head
+    tshark openssl ss grep head awk od
 GNUTLS_CFG=$(cd "$HERE" && pwd)/gnutls-ccm8-only.config
 [ -r "$GNUTLS_CFG" ] || die "missing $GNUTLS_CFG"
 
@@ -135,19 +138,45 @@ check "coapsec server validated libcoap's client certificate" \
     grep -q "authenticated by X.509 'coapsec-test-client'" "$T/coapsec-server.log"
 stop_bg "$PKISRV"
 
-# Raw public keys: our server with -M only (libcoap's gnutls client lists
-# X.509 first among the server certificate types it accepts and the engine
-# takes the client's first choice, so a server holding a certificate would
-# present it and libcoap, without -C, would refuse it as unknown_ca).
+# Raw public keys: our server holds BOTH its certificate chain and its raw
+# key (-c -j) and pins only libcoap's raw key (--rpk-trust, no -C).
+# coap-client-gnutls -M offers client_certificate_type {RawPublicKey} and
+# server_certificate_type {X.509, RawPublicKey}: X.509 first, yet it has no
+# CA. The engine's rule (RFC 7250 §4.2, dtls.h prefer_rpk: a client that
+# authenticates with a raw key only gets our raw key) must make our server
+# present its raw key, not the chain libcoap would refuse as unknown_ca.
 Q=$(free_udp_port 2)
-start_ours coapsec-rpk-server "$COAPSEC" server -A 127.0.0.1 -p "$Q" -M "$K/server.key" \
-    --rpk-trust "$T/trust-client.txt" --mtu 256 -v 3
+start_ours coapsec-rpk-server "$COAPSEC" server -A 127.0.0.1 -p "$Q" -c "$K/server.crt" \
+    -j "$K/server.key" --rpk-trust "$T/trust-client.txt" --mtu 256 -v 3
 RPKSRV=$CS_LAST_PID
 wait_for_udp_port $((Q + 1))
 V=coaps://127.0.0.1:$((Q + 1))
 theirs_vs rpk-c-gnutls coap-client-gnutls "-M $K/client.key" GNUTLS_SYSTEM_PRIORITY_FILE="$GNUTLS_CFG"
 check "coapsec server pinned libcoap's raw key" \
     grep -q "authenticated by raw public key $FP_CLI" "$T/coapsec-rpk-server.log"
+# In the capture: libcoap listed X.509 first for the server, our ServerHello
+# chose RawPublicKey, and our Certificate message is the bare SPKI of
+# server.key (RFC 7250 §3), not the chain.
+# sct_first MSGTYPE DIR: the first type of the server_certificate_type
+# extension in the first handshake message MSGTYPE on our port (DIR: src|dst).
+sct_first() {
+    tshark -r "$T/rpk-c-gnutls.pcapng" -d "udp.port==$((Q + 1)),dtls" -V \
+        -Y "udp.$2port == $((Q + 1)) && dtls.handshake.type == $1" 2>/dev/null |
+        awk '/Extension: server_certificate_type/ { s = 1; next }
+             s && /Certificate Type: / { sub(/.*Certificate Type: /, ""); print; exit }'
+}
+sh_sct=$(sct_first 2 src)
+ch_sct=$(sct_first 1 dst)
+check "rpk-c-gnutls: libcoap lists X.509 first for the server ('$ch_sct')" \
+    test "$ch_sct" = "X.509 (0x00)"
+check "rpk-c-gnutls: our ServerHello chose server_certificate_type RawPublicKey ('$sh_sct')" \
+    test "$sh_sct" = "Raw Public Key (0x02)"
+spki_hex=$(od -An -v -tx1 "$K/server.pub.der" | tr -d ' \n')
+certs=$(tshark -r "$T/rpk-c-gnutls.pcapng" -d "udp.port==$((Q + 1)),dtls" \
+    -Y "udp.srcport == $((Q + 1)) && dtls.handshake.type == 11" -T fields \
+    -e dtls.handshake.certificate 2>/dev/null | tr ',' '\n' | sed '/^$/d' | sort -u)
+check "rpk-c-gnutls: our Certificate message is server.key's raw SPKI (RFC 7250 §3)" \
+    test -n "$spki_hex" -a "$certs" = "$spki_hex"
 
 # Refusal on our side: a libcoap client with a raw key we did not pin.
 GNUTLS_SYSTEM_PRIORITY_FILE="$GNUTLS_CFG" coap-client-gnutls -B 5 -v 6 -M "$T/rogue-rpk.pem" "$V/" \

@@ -101,6 +101,12 @@ if run rogue-client 3 -B 10 -c "$K/rogue.crt" -j "$K/rogue.key" -C "$K/ca.crt" "
     check "  ... server: the client's CA is unknown, pass it with -C" server_says "$T/cert.log" \
         "(unknown_ca): the certificate of the client is not signed by a CA we trust: pass that CA with -C FILE"
 fi
+if run no-client-cert 3 -B 10 -C "$K/ca.crt" "$U/"; then
+    check "no client certificate: the client is told the server wants one" one_line no-client-cert \
+        "(handshake_failure): 127.0.0.1:$((P + 1)) most likely requires a client certificate or raw public key and we presented none: give -c CERT -j KEY or -M KEY"
+    check "  ... server: the client sent no certificate" server_says "$T/cert.log" \
+        "sent no certificate"
+fi
 if run psk-to-cert 3 -B 10 -u alice -k "$KA" "$U/"; then
     check "no common suite (tool server): names both suites" one_line psk-to-cert \
         "handshake failed: the server refused the handshake (handshake_failure): 127.0.0.1:$((P + 1)) has no cipher suite in common with us (or lacks credentials for it): coapsec speaks TLS_PSK_WITH_AES_128_CCM_8"

@@ -8,7 +8,12 @@
 # builds examples/ against the installed copy with pkg-config (shared and
 # static) and with CMake find_package (shared and static), and runs them:
 # nosec_server + nosec_client on a free loopback port (payload checked),
-# event_loop as client and server of itself and as a client of nosec_server.
+# event_loop as client and server of itself and as a client of nosec_server;
+# then the DTLS examples: psk_client <-> psk_server (RFC 4279 PSK, identity
+# shown by the server), rpk_device <-> the installed `coapsec server -M
+# --rpk-trust` (RFC 7250 raw keys; the reading is read back with a PSK
+# client), cert_server <-> `coapsec client -c -j -C` with a CA made by
+# `coapsec keygen` here (client certificates required), each with a refusal.
 # Writes only in its temporary directory (plus CMake's install_manifest.txt in
 # the build directory). A missing program or a build error is a FAIL.
 . "$(case $0 in */*) echo "${0%/*}" ;; *) echo . ;; esac)/../interop/lib.sh" || { echo "FAIL: cannot load lib.sh" >&2; exit 1; }
@@ -121,12 +126,13 @@ build_cmake() { # DIR [cmake args]: configure examples/ out of tree into DIR and
         -DCMAKE_C_FLAGS="$XCFLAGS" -DCMAKE_EXE_LINKER_FLAGS="$XLDFLAGS" "$@" >"$dir.log" 2>&1 &&
         cmake --build "$dir" -j 2 >>"$dir.log" 2>&1
 }
-built() { # NAME DIR: all three programs exist, else show the log
-    if [ -x "$2/nosec_client" ] && [ -x "$2/nosec_server" ] && [ -x "$2/event_loop" ]; then
-        pass "$1"
-    else
-        fail "$1" "$(tail -n 15 "$2.log")"
-    fi
+EXAMPLES="nosec_client nosec_server event_loop psk_client psk_server rpk_device cert_server"
+built() { # NAME DIR: every example in $EXAMPLES exists, else show the log
+    local e
+    for e in $EXAMPLES; do
+        [ -x "$2/$e" ] || { fail "$1 ($e missing)" "$(tail -n 15 "$2.log")"; return; }
+    done
+    pass "$1"
 }
 links_installed_so() { ldd "$1" | grep -q "libcoapsec.so.$MAJOR => $L/libcoapsec.so.$MAJOR "; }
 links_no_so() { ! ldd "$1" | grep -q libcoapsec; }
@@ -189,5 +195,91 @@ for d in pc cm; do
             test "$(cat "$T/self.out")" = "$(printf 'response 1: 1\nresponse 2: 2\nresponse 3: 3')"
     fi
 done
+
+# --- 5. the DTLS examples ----------------------------------------------------------
+# Servers from the pkg-config build; clients from it, the static CMake build and the
+# installed tool. Keys and certificates are made here with the installed `coapsec keygen`.
+X=$T/pc
+TOOL=$P/bin/coapsec
+PSK_KEY=0123456789abcdef
+serve_bg() { # NAME PORT CMD...: start CMD in the background and wait for PORT
+    local name=$1 port=$2
+    shift 2
+    start_bg "$name" "$@"
+    SRV_PID=$CS_LAST_PID
+    wait_for_udp_port "$port"
+}
+out_is() { # EXPECTED CMD...: CMD exits 0 and prints exactly EXPECTED
+    local want=$1 out
+    shift
+    out=$(timeout 30 "$@" 2>"$T/cmd.err") && [ "$out" = "$want" ] ||
+        { echo "  got '$out' ($(head -c 300 "$T/cmd.err"))"; return 1; }
+}
+fails_with() { # PATTERN CMD...: CMD exits non-zero and its stderr matches PATTERN
+    local pat=$1
+    shift
+    ! timeout 30 "$@" >/dev/null 2>"$T/cmd.err" && grep -q -- "$pat" "$T/cmd.err" ||
+        { echo "  stderr: $(head -c 300 "$T/cmd.err")"; return 1; }
+}
+
+# PSK (RFC 4279, TLS_PSK_WITH_AES_128_CCM_8 of RFC 6655).
+port=$(free_udp_port)
+serve_bg psk_server "$port" "$X/psk_server" "$port" sensor1 "$PSK_KEY" 127.0.0.1
+U=coaps://127.0.0.1:$port/hello
+check "psk_client GETs /hello from psk_server over DTLS-PSK" out_is "Hello, sensor1" "$X/psk_client" "$U" sensor1 "$PSK_KEY"
+check "psk_client (CMake static build) GETs /hello from psk_server" \
+    out_is "Hello, sensor1" "$T/cm-static/psk_client" "$U" sensor1 "$PSK_KEY"
+check "installed coapsec client -u/-k GETs /hello from psk_server" \
+    out_is "Hello, sensor1" "$TOOL" client -B 10 -u sensor1 -k "$PSK_KEY" "$U"
+check "psk_client with a wrong key fails the handshake (bad_record_mac)" \
+    fails_with bad_record_mac "$X/psk_client" "$U" sensor1 wrong-key-wrong-key
+check "psk_client with an unknown identity fails the handshake (unknown_psk_identity)" \
+    fails_with unknown_psk_identity "$X/psk_client" "$U" nobody "$PSK_KEY"
+stop_bg "$SRV_PID"
+check "psk_server exits 0 on SIGTERM" test "$CS_STOP_RC" = 0
+check "psk_server's handler printed the client's PSK identity (3 GETs)" \
+    test "$(grep -c "^psk_server: GET /hello from identity 'sensor1'$" "$T/psk_server.log")" = 3
+
+# Raw public keys (RFC 7250): the device pins the server's key, the server the device's.
+K=$T/keys
+mkdir -p "$K"
+"$TOOL" keygen key "$K/server.pem" >/dev/null || fail "coapsec keygen key server.pem"
+DEV_FP=$("$TOOL" keygen key "$K/device.pem") || fail "coapsec keygen key device.pem"
+port=$(free_udp_port 2) # the tool serves coaps on PORT+1
+serve_bg rpk_server $((port + 1)) "$TOOL" server -A 127.0.0.1 -p "$port" -M "$K/server.pem" \
+    --rpk-trust "$K/device.pub.pem" -k "$PSK_KEY" -v 3
+U=coaps://127.0.0.1:$((port + 1))/reading
+check "rpk_device PUTs its reading to coapsec server -M --rpk-trust (2.01/2.04)" \
+    bash -c 'timeout 30 "$@" >"$0" 2>&1; rc=$?; grep -q "reading -> 2\.0[14]" "$0" && [ $rc = 0 ]' \
+    "$T/dev.out" "$X/rpk_device" "$U" "$K/device.pem" "$K/server.pub.pem" 1
+check "the server authenticated the device by its raw public key ($DEV_FP)" \
+    grep -q "authenticated by raw public key $DEV_FP" "$T/rpk_server.log"
+check "the reading is stored on the server (GET with a PSK client: 21.5)" \
+    out_is "21.5" "$TOOL" client -B 10 -u reader -k "$PSK_KEY" "$U"
+check "rpk_device pinning another key refuses the server's raw public key" \
+    fails_with "unknown raw public key" "$X/rpk_device" "$U" "$K/device.pem" "$K/device.pub.pem" 1
+stop_bg "$SRV_PID"
+
+# Certificates: cert_server requires a client certificate chaining to its CA.
+"$TOOL" keygen ca "$T/pki" >/dev/null && "$TOOL" keygen cert "$T/pki" 127.0.0.1 >/dev/null &&
+    "$TOOL" keygen cert "$T/pki" device1 >/dev/null && "$TOOL" keygen ca "$T/other" >/dev/null &&
+    "$TOOL" keygen cert "$T/other" intruder >/dev/null || fail "coapsec keygen ca/cert"
+port=$(free_udp_port)
+serve_bg cert_server "$port" "$X/cert_server" "$port" "$T/pki/127.0.0.1.crt" "$T/pki/127.0.0.1.key" \
+    "$T/pki/ca.crt" 127.0.0.1
+U=coaps://127.0.0.1:$port/hello
+check "coapsec client -c -j -C GETs /hello from cert_server (client certificate name)" \
+    out_is "Hello, device1" "$TOOL" client -B 10 -c "$T/pki/device1.crt" -j "$T/pki/device1.key" \
+    -C "$T/pki/ca.crt" "$U"
+check "cert_server refuses a client without a certificate (handshake_failure, RFC 5246 7.4.6)" \
+    fails_with "handshake failed.*handshake_failure" "$TOOL" client -B 10 -C "$T/pki/ca.crt" "$U"
+check "cert_server refuses a client certificate from another CA (unknown_ca)" \
+    fails_with "handshake failed.*unknown_ca" "$TOOL" client -B 10 -c "$T/other/intruder.crt" \
+    -j "$T/other/intruder.key" -C "$T/pki/ca.crt" "$U"
+stop_bg "$SRV_PID"
+check "cert_server exits 0 on SIGTERM" test "$CS_STOP_RC" = 0
+check "cert_server's handler printed the client certificate's name, and only device1's" \
+    test "$(grep -c "^cert_server: GET /hello from certificate" "$T/cert_server.log")" = 1 -a \
+    "$(grep -c "certificate 'device1'$" "$T/cert_server.log")" = 1
 
 finish
