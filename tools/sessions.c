@@ -186,15 +186,18 @@ void cs_sess_log_stats(coapsec_endpoint *ep, const char *prog) {
     const coapsec_endpoint_stats *es = coapsec_endpoint_get_stats(ep);
     cs_cli_log(1,
                "%s: sessions %u/%u (dtls %u, as client %u), handshakes %u/%u (completed %llu, "
-               "refused %llu, failed %llu), evictions %llu (dead %llu), idle closed %llu, "
+               "refused %llu, failed %llu, stalled %llu, past deadline %llu), evictions %llu "
+               "(dead %llu), idle closed %llu, "
                "pings %llu/%llu answered, dead %llu",
                prog, st.sessions, st.max_sessions, st.secure_sessions, st.client_sessions,
                st.handshakes, st.max_handshakes, (unsigned long long)es->handshakes_completed,
                (unsigned long long)es->handshakes_refused,
-               (unsigned long long)es->handshakes_failed, (unsigned long long)st.evictions,
-               (unsigned long long)st.evictions_dead, (unsigned long long)st.idle_closed,
-               (unsigned long long)st.pings_sent, (unsigned long long)st.pings_answered,
-               (unsigned long long)st.dead);
+               (unsigned long long)es->handshakes_failed,
+               (unsigned long long)es->handshakes_stalled_dropped, /* endpoint/hspool.c */
+               (unsigned long long)es->handshakes_deadline_dropped,
+               (unsigned long long)st.evictions, (unsigned long long)st.evictions_dead,
+               (unsigned long long)st.idle_closed, (unsigned long long)st.pings_sent,
+               (unsigned long long)st.pings_answered, (unsigned long long)st.dead);
 }
 
 void cs_sess_event(coapsec_endpoint *ep, const coapsec_session_event *ev, const char *prog) {

@@ -347,6 +347,7 @@ typedef struct coapsec_dtls_hs {
     uint8_t pend[COAPSEC_DTLS_PENDING_MAX];
     /* resumption */
     uint8_t resume_master[48]; /* client: master secret of the session offered */
+    uint8_t master[48];        /* this handshake's master secret (wiped at release) */
     uint16_t resume_suite;
     uint8_t resume_offer, resume_ems, resumed, ticket_ext, nst_due;
     uint8_t peer_hb;      /* heartbeat mode the peer sent (0: no extension) */
@@ -370,7 +371,9 @@ typedef struct coapsec_dtls_conn {
     uint64_t rw_bits;   /* bit i: rw_top - i was accepted */
     uint8_t key[2][16]; /* client_write_key, server_write_key */
     uint8_t iv[2][4];   /* client_write_IV, server_write_IV */
-    uint8_t master[48];
+    /* The master secret lives in the handshake object (hs->master): once the
+     * keys are derived and the ESTABLISHED event has reported it, an
+     * established connection needs only key/iv. */
     uint16_t read_epoch, write_epoch;
     uint16_t suite;
     uint16_t max_plain; /* largest plaintext we may send (peer's limits) */

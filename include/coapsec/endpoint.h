@@ -164,6 +164,18 @@ typedef struct coapsec_endpoint_config {
      * resumes on its next request to that address. */
     uint32_t resume_entries;
     int no_resumption; /* 1: no session IDs, no tickets, no resumption */
+    /* Server handshakes that do not finish (endpoint/hspool.c). When the pool
+     * (max_handshakes) is full and a new verified ClientHello arrives, the
+     * server handshake whose peer has sent nothing for the longest time, at
+     * least hs_stall_ms, is dropped to make room (handshakes_stalled_dropped);
+     * a peer that keeps retransmitting is not stalled. 0 = 5000 ms. A server
+     * handshake not completed hs_deadline_ms after the verified ClientHello
+     * is dropped even when the pool has room (handshakes_deadline_dropped);
+     * 0 = 120000 ms (about the default retry limit; RFC 7925 §11 suggests long timers on
+     * constrained links), UINT32_MAX = no deadline. Established sessions and client handshakes are
+     * never touched. */
+    uint32_t hs_stall_ms;
+    uint32_t hs_deadline_ms;
 } coapsec_endpoint_config;
 
 /** Endpoint counters (the engine has its own: coapsec_endpoint_coap(ep)->stats). */
@@ -186,6 +198,10 @@ typedef struct coapsec_endpoint_stats {
     uint64_t handshakes_reclaimed;
     /* of handshakes_completed: abbreviated, no key exchange (resume.c) */
     uint64_t handshakes_resumed;
+    /* server handshakes dropped because they stalled (hs_stall_ms) while the
+     * pool was full, and because they ran past hs_deadline_ms (hspool.c) */
+    uint64_t handshakes_stalled_dropped;
+    uint64_t handshakes_deadline_dropped;
 } coapsec_endpoint_stats;
 
 /** Zero cfg and set the defaults (nbind 0, max_peers default, RFC params). */

@@ -284,7 +284,7 @@ static int on_server_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n) {
         if (e.ems != (hs->resume_ems != 0))
             return fail(c, COAPSEC_DTLS_ALERT_HANDSHAKE_FAILURE,
                         "resumed session with a different extended_master_secret use");
-        memcpy(c->master, hs->resume_master, sizeof c->master);
+        memcpy(hs->master, hs->resume_master, sizeof hs->master);
         if (cs_key_block(c, hs->client_random, hs->server_random) != 0)
             return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "key derivation failed");
         c->flags |= CS_F_KEYS;

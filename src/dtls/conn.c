@@ -98,6 +98,7 @@ void cs_release_hs(coapsec_dtls_conn *c) {
     c->hs->psk_len = 0;
     cs_wipe(c->hs->ecdh_priv, sizeof c->hs->ecdh_priv);
     cs_wipe(c->hs->pms, sizeof c->hs->pms);
+    cs_wipe(c->hs->master, sizeof c->hs->master);
     c->hs = NULL;
     c->flags &= (uint8_t)~CS_F_LINGER;
     coapsec_dtls_event ev;
@@ -108,7 +109,8 @@ void cs_release_hs(coapsec_dtls_conn *c) {
 static void wipe_keys(coapsec_dtls_conn *c) {
     cs_wipe(c->key, sizeof c->key);
     cs_wipe(c->iv, sizeof c->iv);
-    cs_wipe(c->master, sizeof c->master);
+    if (c->hs)
+        cs_wipe(c->hs->master, sizeof c->hs->master);
     c->flags &= (uint8_t)~CS_F_KEYS;
 }
 
@@ -201,7 +203,7 @@ void cs_established(coapsec_dtls_conn *c, coapsec_tstamp now) {
     ev.psk_id = hs->psk_id;
     ev.psk_id_len = hs->psk_id_len;
     ev.client_random = hs->client_random; /* key log (endpoint keylog.c) */
-    ev.master_secret = c->master;
+    ev.master_secret = hs->master;
     if (c->suite == COAPSEC_DTLS_PSK_AES_128_CCM_8) {
         ev.peer_auth = COAPSEC_DTLS_AUTH_PSK;
     } else {

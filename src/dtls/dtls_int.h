@@ -177,9 +177,9 @@ void cs_replay_mark(uint64_t *top, uint64_t *bits, uint64_t seq);
 size_t cs_psk_premaster(const uint8_t *psk, size_t psklen, uint8_t *out);
 int cs_master_secret(const uint8_t *pms, size_t pmslen, bool ems, const uint8_t crand[32],
                      const uint8_t srand[32], const uint8_t session_hash[32], uint8_t out[48]);
-/* Key block for the AES-128-CCM-8 suites into c->key / c->iv. */
+/* Key block for the AES-128-CCM-8 suites into c->key / c->iv, from c->hs->master. */
 int cs_key_block(coapsec_dtls_conn *c, const uint8_t crand[32], const uint8_t srand[32]);
-/* verify_data = PRF(master, label, transcript hash)[0..12]. */
+/* verify_data = PRF(c->hs->master, label, transcript hash)[0..12]. */
 int cs_finished(const coapsec_dtls_conn *c, bool client_label, const uint8_t hash[32],
                 uint8_t out[CS_VERIFY_LEN]);
 

@@ -31,8 +31,8 @@ int cs_key_block(coapsec_dtls_conn *c, const uint8_t crand[32], const uint8_t sr
     uint8_t seed[64], kb[40];
     memcpy(seed, srand, 32);
     memcpy(seed + 32, crand, 32);
-    int rc = cs_tls12_prf(c->master, sizeof c->master, "key expansion", seed, sizeof seed, kb,
-                          sizeof kb);
+    int rc = cs_tls12_prf(c->hs->master, sizeof c->hs->master, "key expansion", seed, sizeof seed,
+                          kb, sizeof kb);
     if (rc != 0)
         return COAPSEC_ERR_CRYPTO;
     memcpy(c->key[0], kb, 16);
@@ -46,9 +46,8 @@ int cs_key_block(coapsec_dtls_conn *c, const uint8_t crand[32], const uint8_t sr
 int cs_finished(const coapsec_dtls_conn *c, bool client_label, const uint8_t hash[32],
                 uint8_t out[CS_VERIFY_LEN]) {
     const char *label = client_label ? "client finished" : "server finished";
-    return cs_tls12_prf(c->master, sizeof c->master, label, hash, 32, out, CS_VERIFY_LEN) != 0
-               ? COAPSEC_ERR_CRYPTO
-               : 0;
+    const uint8_t *ms = c->hs->master;
+    return cs_tls12_prf(ms, 48, label, hash, 32, out, CS_VERIFY_LEN) != 0 ? COAPSEC_ERR_CRYPTO : 0;
 }
 
 int cs_derive_keys(coapsec_dtls_conn *c) {
@@ -65,7 +64,7 @@ int cs_derive_keys(coapsec_dtls_conn *c) {
     }
     cs_transcript_hash(hs, session_hash); /* up to and including ClientKeyExchange */
     int rc = cs_master_secret(pms, n, hs->ems, hs->client_random, hs->server_random, session_hash,
-                              c->master);
+                              hs->master);
     cs_wipe(pms, sizeof pms);
     if (rc != 0)
         return COAPSEC_ERR_CRYPTO;

@@ -32,7 +32,7 @@ void cs_session_from_hs(const coapsec_dtls_conn *c, coapsec_dtls_session *s, coa
         (uint64_t)hs->ticket_hint_s * 1000 < life)
         life = (uint64_t)hs->ticket_hint_s * 1000;
     s->expiry = now + life;
-    memcpy(s->master, c->master, sizeof s->master);
+    memcpy(s->master, hs->master, sizeof s->master);
     s->suite = c->suite;
     s->ems = (c->flags & CS_F_EMS) != 0;
     if (c->suite == COAPSEC_DTLS_PSK_AES_128_CCM_8) {
@@ -309,7 +309,7 @@ int cs_resume_check(coapsec_dtls_conn *c, const coapsec_dtls_session *s, const c
 
 void cs_resume_load(coapsec_dtls_conn *c, const coapsec_dtls_session *s) {
     coapsec_dtls_hs *hs = c->hs;
-    memcpy(c->master, s->master, sizeof c->master);
+    memcpy(hs->master, s->master, sizeof hs->master);
     c->suite = s->suite;
     hs->ems = s->ems;
     hs->peer_auth = s->peer_auth;

@@ -175,6 +175,7 @@ struct coapsec_endpoint {
     struct cs_pki *pki; /* pki.c: ECDSA credentials, peer identities */
     cs_txq txq;         /* txq.c: datagrams sent while a receive batch is processed */
     cs_keylog keylog;   /* keylog.c: Wireshark key log (off unless asked for) */
+    uint32_t hs_stall_ms, hs_deadline_ms; /* hspool.c: stalled handshakes */
 };
 
 /* endpoint.c */
@@ -218,6 +219,9 @@ int cs_sec_request(coapsec_endpoint *ep, const cs_sockaddr *dst, const char *hos
 int cs_sec_cancel(coapsec_endpoint *ep, int handle);
 /* cs_sec_cancel() of an observation, deregistering it (RFC 7641 §3.6) when it was sent. */
 int cs_sec_observe_cancel(coapsec_endpoint *ep, int handle, int deregister);
+/* hspool.c: end the server handshake of session si as failed (timeout), freeing its slot
+ * (or, for a replacement handshake, only itself). */
+void cs_sec_abort_hs(coapsec_endpoint *ep, uint32_t si);
 
 /* resume.c */
 /* Bytes of the resumption tables (part of cs_sx_footprint, the max_memory figure). */

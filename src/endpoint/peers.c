@@ -195,7 +195,6 @@ void cs_peers_remove(cs_peer_table *t, uint32_t slot) {
     cs_peer *p = &t->peers[slot];
     p->in_use = 0;
     p->gen++;
-    p->session = NULL;
     p->lru_next = t->free_head;
     t->free_head = slot;
     t->count--;

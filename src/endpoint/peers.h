@@ -6,8 +6,8 @@
  * eviction candidate. Every reuse of a slot bumps its generation, so a
  * coapsec_peer_id of a reclaimed peer never matches the new occupant.
  *
- * A slot is deliberately small: in secure mode it will also own the DTLS
- * connection of that peer (the `session` pointer).
+ * A slot is deliberately small: the DTLS state of a slot lives in arrays of
+ * the endpoint indexed by the same slot number, not behind a pointer here.
  */
 #ifndef CS_ENDPOINT_PEERS_H
 #define CS_ENDPOINT_PEERS_H
@@ -35,8 +35,7 @@ typedef struct cs_peer {
     uint8_t in_use;
     uint8_t sock;           /* index of the local socket this peer talks through */
     coapsec_tstamp last_rx; /* last time a datagram came from or went to the peer */
-    void *session;          /* secure mode: the DTLS connection (unused in NoSec) */
-} cs_peer;
+} cs_peer; /* 56 bytes on LP64: the slot's DTLS state is in the endpoint's parallel arrays */
 
 typedef struct cs_peer_table {
     cs_peer *peers;  /* cap slots */

@@ -5,7 +5,12 @@
  * public keys (RFC 7250) or a trust callback, the verification flags, and
  * the wall clock the DTLS engine asks for certificate dates (CLOCK_REALTIME
  * is read here, on the I/O side, never in the engine). It also keeps the
- * validated identity of each secure peer slot for coapsec_endpoint_peer_auth().
+ * validated identity of each secure peer slot for coapsec_endpoint_peer_auth():
+ * a 4-byte reference per slot (CS_PKI_SLOT_BYTES). A PSK session's record is
+ * derived from the PSK identity psk.c keeps (cs_slot_sec.id_ref); any other
+ * identity (certificate name, key fingerprint) is interned in a table shared
+ * by every slot that refers to it (reference counted, so many sessions of one
+ * certificate cost one entry), grown on demand up to one entry per slot.
  */
 #define _GNU_SOURCE /* struct mmsghdr in ep_int.h */
 #include "endpoint/pki.h"
@@ -25,6 +30,8 @@ typedef struct cs_pki_peer {
     uint8_t fp[32];
 } cs_pki_peer;
 
+typedef cs_pki_peer cs_pki_ient;
+
 typedef struct cs_pki_id {
     uint8_t used;
     char authority[272]; /* client entries: "" = default */
@@ -43,10 +50,21 @@ struct cs_pki {
     uint8_t require_client_auth, verify_name, no_clock, insecure;
     int64_t (*clock)(void *user);
     void *clock_user;
-    cs_pki_peer ev;    /* from the ESTABLISHED event being handled */
-    cs_pki_peer *peer; /* per slot */
+    cs_pki_peer ev; /* from the ESTABLISHED event being handled */
+    uint32_t *ref;  /* per slot: CS_PKI_REF_* or CS_PKI_REF_TAB + index into tab */
     uint32_t npeer;
+    cs_pki_ient *tab; /* interned identities */
+    uint32_t *cnt;    /* references to each tab entry, 0 = free */
+    uint32_t ntab, tabcap;
 };
+
+_Static_assert(sizeof(cs_pki_ient) + sizeof(uint32_t) == CS_PKI_ENTRY_BYTES, "pki.h figure");
+
+/* cs_pki.ref values */
+#define CS_PKI_REF_NONE 0u /* nothing recorded (an all-zero record) */
+#define CS_PKI_REF_PSK  1u /* PSK: derived from cs_slot_sec.id_ref */
+#define CS_PKI_REF_LOST 2u /* interning failed (out of memory): peer_auth fails closed */
+#define CS_PKI_REF_TAB  3u
 
 static int64_t realtime(void *user) {
     (void)user;
@@ -61,8 +79,8 @@ int cs_pki_init(coapsec_endpoint *ep) {
     if (!k)
         return COAPSEC_ERR_NOMEM;
     k->npeer = ep->peers.cap;
-    k->peer = calloc(k->npeer ? k->npeer : 1, sizeof *k->peer);
-    if (!k->peer) {
+    k->ref = calloc(k->npeer ? k->npeer : 1, sizeof *k->ref);
+    if (!k->ref) {
         free(k);
         return COAPSEC_ERR_NOMEM;
     }
@@ -76,7 +94,9 @@ int cs_pki_init(coapsec_endpoint *ep) {
 void cs_pki_free(coapsec_endpoint *ep) {
     if (!ep->pki)
         return;
-    free(ep->pki->peer);
+    free(ep->pki->ref);
+    free(ep->pki->tab);
+    free(ep->pki->cnt);
     free(ep->pki);
     ep->pki = NULL;
 }
@@ -272,13 +292,97 @@ void cs_pki_event(coapsec_endpoint *ep, const coapsec_dtls_event *ev) {
     }
 }
 
+/* The PSK identity psk.c recorded for slot (NULL, 0 when none). */
+static const uint8_t *slot_psk_id(const coapsec_endpoint *ep, uint32_t slot, size_t *n) {
+    const cs_slot_sec *sec = &ep->sec[slot];
+    *n = 0;
+    if (sec->id_ref == CS_ID_NONE)
+        return NULL;
+    if (sec->id_ref == CS_ID_INLINE) {
+        *n = sec->id_len;
+        return sec->id;
+    }
+    const cs_psk_ent *e = sec->id_ref & CS_ID_CLIENT ? &ep->cpsk[sec->id_ref & ~CS_ID_CLIENT].psk
+                                                     : &ep->psk[sec->id_ref - 1];
+    *n = e->idlen;
+    return e->id;
+}
+
+/* The record a PSK session of slot derives from its PSK identity. */
+static void psk_record(const coapsec_endpoint *ep, uint32_t slot, cs_pki_peer *e) {
+    size_t n;
+    const uint8_t *id = slot_psk_id(ep, slot, &n);
+    memset(e, 0, sizeof *e);
+    e->kind = COAPSEC_DTLS_AUTH_PSK;
+    e->suite = COAPSEC_DTLS_PSK_AES_128_CCM_8;
+    if (id && n < sizeof e->name && printable(id, n))
+        memcpy(e->name, id, n);
+}
+
+static void unref(struct cs_pki *k, uint32_t slot) {
+    uint32_t r = k->ref[slot];
+    k->ref[slot] = CS_PKI_REF_NONE;
+    if (r >= CS_PKI_REF_TAB && r - CS_PKI_REF_TAB < k->ntab && k->cnt[r - CS_PKI_REF_TAB])
+        k->cnt[r - CS_PKI_REF_TAB]--;
+}
+
+/* Index of e in the interned table (added, or shared), or -1 (no memory). */
+static int64_t intern(struct cs_pki *k, const cs_pki_peer *e) {
+    uint32_t free_i = UINT32_MAX;
+    for (uint32_t i = 0; i < k->ntab; i++) {
+        if (!k->cnt[i]) {
+            if (free_i == UINT32_MAX)
+                free_i = i;
+        } else if (memcmp(&k->tab[i], e, sizeof *e) == 0) {
+            k->cnt[i]++;
+            return i;
+        }
+    }
+    if (free_i == UINT32_MAX) {
+        if (k->ntab == k->tabcap) {
+            /* At most one entry per slot is ever referenced. */
+            uint32_t ncap = k->tabcap ? 2 * k->tabcap : 8;
+            if (ncap > k->npeer)
+                ncap = k->npeer;
+            if (ncap <= k->tabcap)
+                return -1;
+            cs_pki_ient *t = realloc(k->tab, ncap * sizeof *t);
+            if (!t)
+                return -1;
+            k->tab = t;
+            uint32_t *c = realloc(k->cnt, ncap * sizeof *c);
+            if (!c)
+                return -1;
+            k->cnt = c;
+            k->tabcap = ncap;
+        }
+        free_i = k->ntab++;
+    }
+    k->tab[free_i] = *e;
+    k->cnt[free_i] = 1;
+    return free_i;
+}
+
 void cs_pki_remember(coapsec_endpoint *ep, uint32_t slot, unsigned suite) {
     struct cs_pki *k = ep->pki;
     if (!k || slot >= k->npeer)
         return;
-    k->peer[slot] = k->ev;
-    k->peer[slot].suite = (uint16_t)suite;
+    unref(k, slot);
+    cs_pki_peer e = k->ev; /* zero padding: memset in cs_pki_event, compared whole in intern() */
+    e.suite = (uint16_t)suite;
     memset(&k->ev, 0, sizeof k->ev);
+    cs_pki_peer d;
+    psk_record(ep, slot, &d);
+    cs_pki_peer none;
+    memset(&none, 0, sizeof none);
+    if (memcmp(&e, &none, sizeof e) == 0)
+        return;
+    if (memcmp(&e, &d, sizeof e) == 0) {
+        k->ref[slot] = CS_PKI_REF_PSK;
+        return;
+    }
+    int64_t i = intern(k, &e);
+    k->ref[slot] = i < 0 ? CS_PKI_REF_LOST : CS_PKI_REF_TAB + (uint32_t)i;
 }
 
 int coapsec_endpoint_peer_auth(const coapsec_endpoint *ep, coapsec_peer_id peer,
@@ -291,11 +395,22 @@ int coapsec_endpoint_peer_auth(const coapsec_endpoint *ep, coapsec_peer_id peer,
     const cs_slot_sec *sec = &ep->sec[peer.slot];
     if (!sec->secure || !sec->coap_open || sec->cur == CS_NONE)
         return COAPSEC_ERR_NOTFOUND;
-    const cs_pki_peer *e = &ep->pki->peer[peer.slot];
+    const struct cs_pki *k = ep->pki;
+    uint32_t r = k->ref[peer.slot];
+    cs_pki_peer rec;
+    memset(&rec, 0, sizeof rec);
+    if (r == CS_PKI_REF_LOST)
+        return COAPSEC_ERR_NOMEM;
+    if (r == CS_PKI_REF_PSK)
+        psk_record(ep, peer.slot, &rec);
+    else if (r >= CS_PKI_REF_TAB && r - CS_PKI_REF_TAB < k->ntab)
+        rec = k->tab[r - CS_PKI_REF_TAB];
+    const cs_pki_peer *e = &rec;
     memset(out, 0, sizeof *out);
     out->kind = e->kind;
     out->suite = e->suite;
-    snprintf(out->name, sizeof out->name, "%s", e->name);
+    _Static_assert(sizeof out->name == sizeof e->name, "peer name sizes");
+    memcpy(out->name, e->name, strnlen(e->name, sizeof e->name - 1)); /* out: zeroed */
     if (e->has_fp) {
         memcpy(out->sha256, e->fp, 32);
         out->has_sha256 = 1;

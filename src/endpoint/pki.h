@@ -23,6 +23,11 @@ void cs_pki_refresh(coapsec_endpoint *ep);
 void cs_pki_event(coapsec_endpoint *ep, const coapsec_dtls_event *ev);
 /* The session of slot is established with suite: record the kept identity. */
 void cs_pki_remember(coapsec_endpoint *ep, uint32_t slot, unsigned suite);
+/* Bytes pki.c keeps per peer slot (the identity reference; counted by
+ * cs_sx_footprint). Interned identities come on top, one entry
+ * (CS_PKI_ENTRY_BYTES) per distinct certificate or raw-key identity in use. */
+#define CS_PKI_SLOT_BYTES  sizeof(uint32_t)
+#define CS_PKI_ENTRY_BYTES (164 + sizeof(uint32_t))
 /* Client credentials for a new session to host:port; psk may be NULL.
  * 0, or COAPSEC_ERR_AUTH with ep->last_error set (nothing to offer). */
 int cs_pki_client_creds(coapsec_endpoint *ep, const char *host, uint16_t port,

@@ -362,6 +362,18 @@ static void settle(coapsec_endpoint *ep, uint32_t si) {
         on_down(ep, si, (ev & CS_SEV_FAILED) != 0);
 }
 
+void cs_sec_abort_hs(coapsec_endpoint *ep, uint32_t si) {
+    cs_sess *s = &ep->sess[si];
+    if (!s->in_use)
+        return;
+    s->ev |= CS_SEV_FAILED;
+    s->fail_err = COAPSEC_ERR_TIMEOUT;
+    s->fail_alert = COAPSEC_DTLS_ALERT_NONE;
+    s->fail_from_peer = 0;
+    s->fail_reason = "handshake stalled or past its deadline";
+    settle(ep, si);
+}
+
 /* ---- DTLS engine callbacks --------------------------------------------------------------- */
 
 static int d_send(void *user, const uint8_t *d, size_t len) {
@@ -460,6 +472,7 @@ int cs_sec_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg) {
         ep->dcfg.max_retransmits = cfg->dtls_max_retransmits;
     ep->dcfg.psk_lookup = cs_psk_lookup;
     ep->dcfg.psk_user = ep;
+    cs_hs_config(ep, cfg);    /* hspool.c: stall and deadline of server handshakes */
     int rc = cs_pki_init(ep); /* pki.c: ECDSA credentials; sets the suites offered */
     if (rc != 0)
         return rc;
@@ -566,7 +579,8 @@ static void server_hello(coapsec_endpoint *ep, uint32_t slot, uint8_t sock, cons
         ep->stats.dropped++;
         return;
     }
-    if (ep->hs_used >= ep->nhs && !cs_hs_reclaim(ep)) { /* hspool.c: lingering ones first */
+    if (ep->hs_used >= ep->nhs && !cs_hs_reclaim(ep) && /* hspool.c: lingering ones first, */
+        !cs_hs_reclaim_stalled(ep)) {                   /* then a stalled server handshake */
         ep->stats.handshakes_refused++;
         return;
     }
@@ -656,6 +670,9 @@ static coapsec_tstamp hb_expiry(const coapsec_endpoint *ep) {
 
 coapsec_tstamp cs_sec_expiry(const coapsec_endpoint *ep) {
     coapsec_tstamp t = hb_expiry(ep);
+    coapsec_tstamp d = cs_hs_deadline_expiry(ep); /* hspool.c: server handshake deadline */
+    if (d < t)
+        t = d;
     if (ep->hs_used == 0)
         return t;
     for (uint32_t i = 0; i < ep->nhs; i++) {
@@ -669,6 +686,7 @@ coapsec_tstamp cs_sec_expiry(const coapsec_endpoint *ep) {
 }
 
 void cs_sec_handle_expiry(coapsec_endpoint *ep) {
+    cs_hs_deadline_run(ep); /* hspool.c: server handshakes past hs_deadline_ms */
     for (uint32_t i = 0; i < ep->nhs && ep->hs_used; i++) {
         uint32_t si = ep->hs[i].sess;
         if (si == CS_NONE || coapsec_dtls_conn_expiry(&ep->sess[si].conn) > ep->now)

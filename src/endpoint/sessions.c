@@ -16,6 +16,7 @@
 
 #include "endpoint/clock.h"
 #include "endpoint/ep_int.h"
+#include "endpoint/pki.h"
 #include "endpoint/udp.h"
 
 #define CS_WAIT_DEFAULT      16
@@ -40,7 +41,7 @@ size_t cs_sx_footprint(const coapsec_endpoint_config *cfg) {
     size_t n = sizeof(coapsec_endpoint) + sizeof(coapsec_coap_ctx);
     n += (size_t)CS_EP_BATCH * CS_EP_DGRAM_MAX;
     n += cap * (sizeof(coapsec_coap_peer) + sizeof(cs_peer) + sizeof(cs_slot_sec) +
-                sizeof(cs_sx_slot) + sizeof(cs_sess));
+                sizeof(cs_sx_slot) + sizeof(cs_sess) + CS_PKI_SLOT_BYTES);
     n += hcap * sizeof(uint32_t);
     n += nhs * (sizeof(cs_hs_ent) + sizeof(cs_sess));
     n += npend * sizeof(cs_pending) + nwait * sizeof(cs_wait);

@@ -54,16 +54,18 @@ static void test_master_secret(void **state) {
 /* §6.3: key_block = PRF(master, "key expansion", server_random || client_random). */
 static void test_key_block(void **state) {
     (void)state;
+    static coapsec_dtls_hs hs; /* the master secret is in the handshake object */
     coapsec_dtls_conn c;
     memset(&c, 0, sizeof c);
+    c.hs = &hs;
     uint8_t cr[32], sr[32], seed[64], kb[40];
-    rnd(c.master, 48, 7);
+    rnd(hs.master, 48, 7);
     rnd(cr, 32, 1);
     rnd(sr, 32, 100);
     assert_int_equal(cs_key_block(&c, cr, sr), 0);
     memcpy(seed, sr, 32);
     memcpy(seed + 32, cr, 32);
-    assert_int_equal(cs_tls12_prf(c.master, 48, "key expansion", seed, 64, kb, 40), 0);
+    assert_int_equal(cs_tls12_prf(hs.master, 48, "key expansion", seed, 64, kb, 40), 0);
     assert_memory_equal(c.key[0], kb, 16);
     assert_memory_equal(c.key[1], kb + 16, 16);
     assert_memory_equal(c.iv[0], kb + 32, 4);
@@ -73,16 +75,18 @@ static void test_key_block(void **state) {
 /* §7.4.9: 12 bytes, "client finished" vs "server finished". */
 static void test_finished(void **state) {
     (void)state;
+    static coapsec_dtls_hs hs;
     coapsec_dtls_conn c;
     memset(&c, 0, sizeof c);
-    rnd(c.master, 48, 9);
+    c.hs = &hs;
+    rnd(hs.master, 48, 9);
     uint8_t h[32], a[12], b[12], ref[12];
     rnd(h, 32, 50);
     assert_int_equal(cs_finished(&c, true, h, a), 0);
     assert_int_equal(cs_finished(&c, false, h, b), 0);
-    assert_int_equal(cs_tls12_prf(c.master, 48, "client finished", h, 32, ref, 12), 0);
+    assert_int_equal(cs_tls12_prf(hs.master, 48, "client finished", h, 32, ref, 12), 0);
     assert_memory_equal(a, ref, 12);
-    assert_int_equal(cs_tls12_prf(c.master, 48, "server finished", h, 32, ref, 12), 0);
+    assert_int_equal(cs_tls12_prf(hs.master, 48, "server finished", h, 32, ref, 12), 0);
     assert_memory_equal(b, ref, 12);
 }
 

@@ -517,7 +517,7 @@ static void test_server_second_different_cke(void **state) {
     deliver(sv, &s->held[0], 0, 1);
     assert_int_equal(sv->conn.state, CS_ST_S_WAIT_CCS);
     uint8_t master[48];
-    memcpy(master, sv->conn.master, sizeof master);
+    memcpy(master, sv->hs.master, sizeof master);
     long sent = sv->sent;
     const char *other = "Mallory";
     uint8_t body[64], d[128];
@@ -529,7 +529,7 @@ static void test_server_second_different_cke(void **state) {
     inject(sv, d, n);
     expect_silent(sv, sent, 0, CS_ST_S_WAIT_CCS);
     assert_memory_equal(sv->hs.psk_id, PAIR_ID, strlen(PAIR_ID));
-    assert_memory_equal(master, sv->conn.master, sizeof master);
+    assert_memory_equal(master, sv->hs.master, sizeof master);
     n = hs_rec(d, 0, 101, NULL, NULL, CS_HT_CLIENT_KEY_EXCHANGE, sv->hs.recv_seq, body,
                2 + strlen(other));
     inject(sv, d, n);

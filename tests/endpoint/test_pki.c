@@ -415,6 +415,29 @@ static void test_rpk_pinned(void **state) {
     assert_memory_equal(a.sha256, srv_cert.fp, 32);
 }
 
+/* RFC 4279 §2: a PSK session's peer record names its PSK identity (pki.c
+ * derives it from the identity psk.c keeps for the slot: no per-slot copy). */
+static void test_psk_peer_auth(void **state) {
+    fixture *f = *state;
+    static const uint8_t psk[] = "0123456789abcdef";
+    assert_int_equal(coapsec_endpoint_add_psk(f->s.ep, (const uint8_t *)"dev-psk", 7, psk, 16), 0);
+    assert_int_equal(
+        coapsec_endpoint_set_client_psk(f->c.ep, NULL, (const uint8_t *)"dev-psk", 7, psk, 16), 0);
+    result r;
+    get(f, &f->c, &r);
+    expect_ok(f, &f->c, &r);
+    assert_int_equal(f->c.suite, COAPSEC_DTLS_PSK_AES_128_CCM_8);
+    assert_int_equal(f->s.auth_rc, 0);
+    assert_int_equal(f->s.auth.kind, COAPSEC_DTLS_AUTH_PSK);
+    assert_int_equal(f->s.auth.suite, COAPSEC_DTLS_PSK_AES_128_CCM_8);
+    assert_string_equal(f->s.auth.name, "dev-psk");
+    assert_int_equal(f->s.auth.has_sha256, 0);
+    coapsec_peer_auth a;
+    assert_int_equal(coapsec_endpoint_peer_auth(f->c.ep, f->c.peer, &a), 0);
+    assert_int_equal(a.kind, COAPSEC_DTLS_AUTH_PSK);
+    assert_string_equal(a.name, "dev-psk");
+}
+
 /* RFC 7250 §4: an unknown raw public key gets bad_certificate and no session;
  * the server names the key it refused. */
 static void test_rpk_unknown(void **state) {
@@ -563,6 +586,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_rpk_pinned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rpk_unknown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rpk_callback_per_destination, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_psk_peer_auth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_modes_one_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_psk_offered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_configured, setup, teardown),
