@@ -12,36 +12,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "hex.h"
 #include <pthread.h>
 
 #include "coapsec/common.h"
 #include "crypto/crypto.h"
 
 /* Parses hex (spaces allowed) into out; returns the byte count. */
-static size_t unhex(const char *s, uint8_t *out, size_t cap) {
-    size_t n = 0;
-    int hi = -1;
-    for (; *s; s++) {
-        int v;
-        if (*s >= '0' && *s <= '9')
-            v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f')
-            v = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F')
-            v = *s - 'A' + 10;
-        else
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            assert_true(n < cap);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    assert_int_equal(hi, -1);
-    return n;
-}
 
 static int all_zero(const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++)
