@@ -118,6 +118,7 @@ uint32_t cs_ep_peer_for(coapsec_endpoint *ep, const cs_sockaddr *addr, uint8_t s
     ep->stats.peers_created++;
     cs_sx_slot_new(ep, slot);
     cs_slot_sec *sec = &ep->sec[slot];
+    cs_psk_forget_id(ep, sec);
     memset(sec, 0, sizeof *sec);
     sec->cur = sec->next = CS_NONE;
     if (open_coap) {

@@ -31,22 +31,29 @@ typedef struct cs_ep_sock {
 } cs_ep_sock;
 
 /* Where a session's identity is kept (cs_slot_sec.id_ref). */
-#define CS_ID_NONE   0      /* no identity */
-#define CS_ID_INLINE 0xFFFF /* copy in cs_slot_sec.id */
-#define CS_ID_CLIENT 0x8000 /* | index into the client PSK table */
+#define CS_ID_NONE   0       /* no identity */
+#define CS_ID_CLIENT 0x8000  /* | index into the client PSK table (pool full) */
+#define CS_ID_POOL   0x10000 /* + index into the interned identities (psk.c) */
 /* otherwise: 1 + index into the server identity table */
 
-/* Security state of one peer slot (array parallel to the peer table). */
+/* Security state of one peer slot (array parallel to the peer table): 12 bytes. */
 typedef struct cs_slot_sec {
-    uint32_t cur;      /* session in use (handshaking or established), CS_NONE */
-    uint32_t next;     /* server: replacement handshake from the same address (§4.2.8) */
-    uint16_t id_ref;   /* CS_ID_* */
-    uint8_t secure;    /* the peer speaks DTLS */
-    uint8_t coap_open; /* a CoAP generation of the slot is open */
-    uint8_t closing;   /* being torn down: no new requests */
-    uint8_t id_len;
-    uint8_t id[COAPSEC_ENDPOINT_PSK_ID_INLINE];
+    uint32_t cur;           /* session in use (handshaking or established), CS_NONE */
+    uint32_t next;          /* server: replacement handshake from the same address (§4.2.8) */
+    uint32_t id_ref : 29;   /* CS_ID_* */
+    uint32_t secure : 1;    /* the peer speaks DTLS */
+    uint32_t coap_open : 1; /* a CoAP generation of the slot is open */
+    uint32_t closing : 1;   /* being torn down: no new requests */
 } cs_slot_sec;
+
+/* A PSK identity interned for the slots that refer to it (psk.c): identities
+ * the lookup callback accepted and client identities, so that a slot keeps a
+ * 29-bit reference instead of a copy. Grown on demand, reference counted. */
+typedef struct cs_pid_ent {
+    uint32_t refs; /* 0 = free */
+    uint8_t len;
+    uint8_t id[COAPSEC_ENDPOINT_PSK_ID_INLINE];
+} cs_pid_ent;
 
 /* Pending DTLS events of a session, handled after the engine call returns. */
 #define CS_SEV_ESTABLISHED 1u
@@ -56,21 +63,22 @@ typedef struct cs_slot_sec {
 #define CS_SEV_RESUMED     16u /* with ESTABLISHED: an abbreviated handshake */
 
 typedef struct cs_sess {
-    coapsec_dtls_conn conn;
-    struct coapsec_endpoint *ep;
-    uint32_t slot;      /* owning peer slot */
-    uint32_t hs;        /* handshake object index, CS_NONE */
-    uint32_t next_free; /* free list */
-    coapsec_tstamp started;
+    coapsec_dtls_conn conn; /* conn.cfg is &ep->dcfg: cs_sess_ep() */
+    union {
+        uint32_t slot;      /* in use: owning peer slot */
+        uint32_t next_free; /* free: free list */
+    };
+    uint32_t hs;      /* handshake object index, CS_NONE */
+    uint32_t started; /* low 32 bits of ep->now at the start: cs_sess_started() */
     uint8_t in_use;
     uint8_t server;
     uint8_t ev; /* CS_SEV_* */
     uint8_t fail_from_peer;
     int16_t fail_err;
     int16_t fail_alert;
-    const char *fail_reason; /* static text from the DTLS engine */
     uint16_t suite;
-    int16_t cpsk; /* client: index of the credentials used, -1 */
+    int16_t cpsk;            /* client: index of the credentials used, -1 */
+    const char *fail_reason; /* static text from the DTLS engine */
 } cs_sess;
 
 typedef struct cs_hs_ent {
@@ -168,6 +176,8 @@ struct coapsec_endpoint {
     int (*psk_lookup)(void *user, const uint8_t *id, size_t idlen, uint8_t *key, size_t *keylen);
     void *psk_lookup_user;
     cs_cpsk_ent cpsk[COAPSEC_ENDPOINT_MAX_CLIENT_PSK];
+    cs_pid_ent *pid; /* psk.c: interned identities (npid entries allocated) */
+    uint32_t npid;
     char last_error[192];
     cs_sx sx;           /* sessions.c: limits, keepalive, waiting requests, counters */
     cs_rs rs;           /* resume.c: resumption caches, heartbeat settings */
@@ -177,6 +187,17 @@ struct coapsec_endpoint {
     cs_keylog keylog;   /* keylog.c: Wireshark key log (off unless asked for) */
     uint32_t hs_stall_ms, hs_deadline_ms; /* hspool.c: stalled handshakes */
 };
+
+/* The endpoint of a session in use (its connection's config is ep->dcfg). */
+static inline coapsec_endpoint *cs_sess_ep(const cs_sess *s) {
+    return (coapsec_endpoint *)((char *)(uintptr_t)s->conn.cfg - offsetof(coapsec_endpoint, dcfg));
+}
+
+/* When session s started: ep->now less the 32-bit elapsed time (a session
+ * starting is a handshake, bounded by its deadline, far below 2^32 ms). */
+static inline coapsec_tstamp cs_sess_started(const coapsec_endpoint *ep, const cs_sess *s) {
+    return ep->now - (uint32_t)((uint32_t)ep->now - s->started);
+}
 
 /* endpoint.c */
 void cs_ep_log(coapsec_endpoint *ep, int level, const char *fmt, ...)
@@ -260,8 +281,14 @@ int cs_sx_cancel(coapsec_endpoint *ep, int handle);
 int cs_psk_lookup(void *user, const uint8_t *id, size_t idlen, uint8_t *key, size_t *keylen);
 /* Client credentials for host/port (most specific first), or NULL. */
 const cs_cpsk_ent *cs_psk_client_for(const coapsec_endpoint *ep, const char *host, uint16_t port);
-/* Identity reference (CS_ID_*) of an authenticated identity. */
+/* Identity reference (CS_ID_*) of an authenticated identity (releasing the old one). */
 void cs_psk_remember_id(coapsec_endpoint *ep, cs_slot_sec *sec, const uint8_t *id, size_t idlen,
                         int client_idx);
+/* Release the slot's identity reference (before the slot is wiped). */
+void cs_psk_forget_id(coapsec_endpoint *ep, cs_slot_sec *sec);
+/* The identity sec refers to (NULL, *n = 0 when none). */
+const uint8_t *cs_psk_id_of(const coapsec_endpoint *ep, const cs_slot_sec *sec, size_t *n);
+/* Free the interned identities (cs_sec_free). */
+void cs_psk_pool_free(coapsec_endpoint *ep);
 
 #endif /* CS_ENDPOINT_EP_INT_H */

@@ -100,8 +100,8 @@ uint64_t cs_hs_deadline_expiry(const coapsec_endpoint *ep) {
         return t;
     for (uint32_t i = 0; i < ep->nhs && ep->hs_used; i++) {
         uint32_t si = running_server_hs(ep, i);
-        if (si != CS_NONE && ep->sess[si].started + ep->hs_deadline_ms < t)
-            t = ep->sess[si].started + ep->hs_deadline_ms;
+        if (si != CS_NONE && cs_sess_started(ep, &ep->sess[si]) + ep->hs_deadline_ms < t)
+            t = cs_sess_started(ep, &ep->sess[si]) + ep->hs_deadline_ms;
     }
     return t;
 }
@@ -111,7 +111,7 @@ void cs_hs_deadline_run(coapsec_endpoint *ep) {
         return;
     for (uint32_t i = 0; i < ep->nhs && ep->hs_used; i++) {
         uint32_t si = running_server_hs(ep, i);
-        if (si == CS_NONE || ep->sess[si].started + ep->hs_deadline_ms > ep->now)
+        if (si == CS_NONE || cs_sess_started(ep, &ep->sess[si]) + ep->hs_deadline_ms > ep->now)
             continue;
         cs_sec_abort_hs(ep, si);
         ep->stats.handshakes_deadline_dropped++;

@@ -33,7 +33,11 @@ typedef struct cs_peer {
     uint32_t lru_prev; /* towards more recently used; CS_PEER_NONE at the head */
     uint32_t lru_next; /* towards less recently used; also the free-list link */
     uint8_t in_use;
-    uint8_t sock;           /* index of the local socket this peer talks through */
+    uint8_t sock; /* index of the local socket this peer talks through */
+    /* keepalive (sessions.c; here because they fit the padding before last_rx) */
+    uint8_t ping_out;       /* a ping is unanswered */
+    uint8_t dead;           /* declared dead (COAPSEC_SESSION_DEAD) */
+    uint16_t missed;        /* pings in a row without input after them (saturates) */
     coapsec_tstamp last_rx; /* last time a datagram came from or went to the peer */
 } cs_peer; /* 56 bytes on LP64: the slot's DTLS state is in the endpoint's parallel arrays */
 

@@ -294,18 +294,7 @@ void cs_pki_event(coapsec_endpoint *ep, const coapsec_dtls_event *ev) {
 
 /* The PSK identity psk.c recorded for slot (NULL, 0 when none). */
 static const uint8_t *slot_psk_id(const coapsec_endpoint *ep, uint32_t slot, size_t *n) {
-    const cs_slot_sec *sec = &ep->sec[slot];
-    *n = 0;
-    if (sec->id_ref == CS_ID_NONE)
-        return NULL;
-    if (sec->id_ref == CS_ID_INLINE) {
-        *n = sec->id_len;
-        return sec->id;
-    }
-    const cs_psk_ent *e = sec->id_ref & CS_ID_CLIENT ? &ep->cpsk[sec->id_ref & ~CS_ID_CLIENT].psk
-                                                     : &ep->psk[sec->id_ref - 1];
-    *n = e->idlen;
-    return e->id;
+    return cs_psk_id_of(ep, &ep->sec[slot], n);
 }
 
 /* The record a PSK session of slot derives from its PSK identity. */

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* struct mmsghdr in ep_int.h */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -162,22 +163,86 @@ const cs_cpsk_ent *cs_psk_client_for(const coapsec_endpoint *ep, const char *hos
     return byhost ? byhost : def;
 }
 
+/* Interned identity equal to id (a new reference), growing the pool when
+ * needed; -1 when out of memory. */
+static int64_t pool_ref(coapsec_endpoint *ep, const uint8_t *id, size_t idlen) {
+    uint32_t free_i = CS_NONE;
+    for (uint32_t i = 0; i < ep->npid; i++) {
+        cs_pid_ent *e = &ep->pid[i];
+        if (e->refs == 0) {
+            if (free_i == CS_NONE)
+                free_i = i;
+        } else if (e->len == idlen && memcmp(e->id, id, idlen) == 0) {
+            e->refs++;
+            return i;
+        }
+    }
+    if (free_i == CS_NONE) {
+        uint32_t n = ep->npid ? 2 * ep->npid : 16;
+        if (n > ep->peers.cap + COAPSEC_ENDPOINT_MAX_CLIENT_PSK)
+            n = ep->peers.cap + COAPSEC_ENDPOINT_MAX_CLIENT_PSK; /* at most one per slot */
+        if (n <= ep->npid)
+            return -1;
+        cs_pid_ent *g = realloc(ep->pid, n * sizeof *g);
+        if (!g)
+            return -1;
+        memset(g + ep->npid, 0, (n - ep->npid) * sizeof *g);
+        free_i = ep->npid;
+        ep->pid = g;
+        ep->npid = n;
+    }
+    cs_pid_ent *e = &ep->pid[free_i];
+    e->refs = 1;
+    e->len = (uint8_t)idlen;
+    memcpy(e->id, id, idlen);
+    return free_i;
+}
+
+void cs_psk_forget_id(coapsec_endpoint *ep, cs_slot_sec *sec) {
+    if (sec->id_ref >= CS_ID_POOL) {
+        uint32_t i = sec->id_ref - CS_ID_POOL;
+        if (i < ep->npid && ep->pid[i].refs)
+            ep->pid[i].refs--;
+    }
+    sec->id_ref = CS_ID_NONE;
+}
+
+void cs_psk_pool_free(coapsec_endpoint *ep) {
+    free(ep->pid);
+    ep->pid = NULL;
+    ep->npid = 0;
+}
+
 void cs_psk_remember_id(coapsec_endpoint *ep, cs_slot_sec *sec, const uint8_t *id, size_t idlen,
                         int client_idx) {
-    sec->id_ref = CS_ID_NONE;
-    sec->id_len = 0;
+    cs_psk_forget_id(ep, sec);
     if (!id || idlen == 0)
         return;
     int i = client_idx < 0 ? find_id(ep, id, idlen) : -1;
-    if (i >= 0) {
-        sec->id_ref = (uint16_t)(1 + i);
-    } else if (idlen <= sizeof sec->id) {
-        memcpy(sec->id, id, idlen);
-        sec->id_len = (uint8_t)idlen;
-        sec->id_ref = CS_ID_INLINE;
-    } else if (client_idx >= 0) {
-        sec->id_ref = (uint16_t)(CS_ID_CLIENT | (unsigned)client_idx);
+    int64_t k = -1;
+    if (i >= 0)
+        sec->id_ref = (uint32_t)(1 + i) & 0x1FFFFFFFu;
+    else if (idlen <= COAPSEC_ENDPOINT_PSK_ID_INLINE && (k = pool_ref(ep, id, idlen)) >= 0)
+        sec->id_ref = (uint32_t)(CS_ID_POOL + k) & 0x1FFFFFFFu;
+    else if (client_idx >= 0)
+        sec->id_ref = (uint32_t)(CS_ID_CLIENT | (unsigned)client_idx) & 0x1FFFFFFFu;
+}
+
+const uint8_t *cs_psk_id_of(const coapsec_endpoint *ep, const cs_slot_sec *sec, size_t *n) {
+    *n = 0;
+    if (sec->id_ref == CS_ID_NONE)
+        return NULL;
+    if (sec->id_ref >= CS_ID_POOL) {
+        uint32_t i = sec->id_ref - CS_ID_POOL;
+        if (i >= ep->npid)
+            return NULL;
+        *n = ep->pid[i].len;
+        return ep->pid[i].id;
     }
+    const cs_psk_ent *e = sec->id_ref & CS_ID_CLIENT ? &ep->cpsk[sec->id_ref & ~CS_ID_CLIENT].psk
+                                                     : &ep->psk[sec->id_ref - 1];
+    *n = e->idlen;
+    return e->id;
 }
 
 int coapsec_endpoint_peer_identity(const coapsec_endpoint *ep, coapsec_peer_id peer, uint8_t *buf,
@@ -188,22 +253,12 @@ int coapsec_endpoint_peer_identity(const coapsec_endpoint *ep, coapsec_peer_id p
     if (!p || p->gen != peer.gen)
         return COAPSEC_ERR_NOTFOUND;
     const cs_slot_sec *sec = &ep->sec[peer.slot];
-    const uint8_t *id;
     size_t n;
     if (!sec->secure || sec->id_ref == CS_ID_NONE || !sec->coap_open)
         return COAPSEC_ERR_NOTFOUND;
-    if (sec->id_ref == CS_ID_INLINE) {
-        id = sec->id;
-        n = sec->id_len;
-    } else if (sec->id_ref & CS_ID_CLIENT) {
-        const cs_psk_ent *e = &ep->cpsk[sec->id_ref & ~CS_ID_CLIENT].psk;
-        id = e->id;
-        n = e->idlen;
-    } else {
-        const cs_psk_ent *e = &ep->psk[sec->id_ref - 1];
-        id = e->id;
-        n = e->idlen;
-    }
+    const uint8_t *id = cs_psk_id_of(ep, sec, &n);
+    if (!id)
+        return COAPSEC_ERR_NOTFOUND;
     if (!buf || *len < n) {
         *len = n;
         return COAPSEC_ERR_NOBUF;

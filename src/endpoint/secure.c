@@ -30,14 +30,12 @@ static uint32_t sess_alloc(coapsec_endpoint *ep, uint32_t slot, int server) {
     cs_sess *s = &ep->sess[i];
     ep->sess_free = s->next_free;
     memset(s, 0, sizeof *s);
-    s->ep = ep;
     s->slot = slot;
     s->hs = CS_NONE;
-    s->next_free = CS_NONE;
     s->in_use = 1;
     s->server = (uint8_t)server;
     s->cpsk = -1;
-    s->started = ep->now;
+    s->started = (uint32_t)ep->now;
     return i;
 }
 
@@ -227,7 +225,7 @@ static void emit(coapsec_endpoint *ep, int type, uint32_t slot, const cs_sess *s
     ev.alert = COAPSEC_DTLS_ALERT_NONE;
     if (type == COAPSEC_SESSION_ESTABLISHED) {
         ev.suite = s->suite;
-        ev.handshake_ms = (uint32_t)(ep->now - s->started);
+        ev.handshake_ms = (uint32_t)(ep->now - cs_sess_started(ep, s));
     } else {
         ev.err = s->fail_err;
         ev.alert = s->fail_alert;
@@ -271,7 +269,7 @@ static void on_established(coapsec_endpoint *ep, uint32_t si) {
         cs_ep_log(ep, COAPSEC_LOG_INFO, "DTLS session with %s established%s: suite 0x%04X, %u ms",
                   p ? cs_sockaddr_str(&p->addr, a, sizeof a) : "?",
                   replacement ? " (replaces the previous one)" : "", (unsigned)s->suite,
-                  (unsigned)(ep->now - s->started));
+                  (unsigned)(ep->now - cs_sess_started(ep, s)));
     }
     emit(ep, COAPSEC_SESSION_ESTABLISHED, slot, s, replacement, NULL);
     if (ep->sec[slot].cur == si && ep->sec[slot].coap_open)
@@ -378,12 +376,12 @@ void cs_sec_abort_hs(coapsec_endpoint *ep, uint32_t si) {
 
 static int d_send(void *user, const uint8_t *d, size_t len) {
     cs_sess *s = user;
-    return cs_ep_sendto(s->ep, s->slot, d, len);
+    return cs_ep_sendto(cs_sess_ep(s), s->slot, d, len);
 }
 
 static void d_recv(void *user, const uint8_t *d, size_t len) {
     cs_sess *s = user;
-    coapsec_endpoint *ep = s->ep;
+    coapsec_endpoint *ep = cs_sess_ep(s);
     if (ep->nrxq == CS_EP_RXQ || len > sizeof ep->rxq_buf - ep->rxq_used) {
         ep->stats.dropped++;
         return;
@@ -398,7 +396,7 @@ static void d_recv(void *user, const uint8_t *d, size_t len) {
 
 static void d_event(void *user, const coapsec_dtls_event *ev) {
     cs_sess *s = user;
-    coapsec_endpoint *ep = s->ep;
+    coapsec_endpoint *ep = cs_sess_ep(s);
     switch (ev->type) {
     case COAPSEC_DTLS_EV_ESTABLISHED:
         s->ev |= CS_SEV_ESTABLISHED;
@@ -499,6 +497,7 @@ void cs_sec_free(coapsec_endpoint *ep) {
     free(ep->sess);
     free(ep->hs);
     free(ep->pend);
+    cs_psk_pool_free(ep);
     ep->sec = NULL;
     ep->sess = NULL;
     ep->hs = NULL;
@@ -546,6 +545,7 @@ void cs_sec_drop_slot(coapsec_endpoint *ep, uint32_t slot, int send_close, int p
         coapsec_coap_peer_close(ep->coap, id, ep->now);
     }
     cs_peers_remove(&ep->peers, slot);
+    cs_psk_forget_id(ep, sec);
     memset(sec, 0, sizeof *sec);
     sec->cur = sec->next = CS_NONE;
 }

@@ -60,6 +60,8 @@ int cs_sx_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg) {
     x->protect_ms = cfg->protect_ms ? cfg->protect_ms : COAPSEC_ENDPOINT_DEFAULT_PROTECT_MS;
     x->ping_ms = cfg->ping_interval_ms;
     x->dead_after = cfg->ping_dead_after ? cfg->ping_dead_after : CS_PING_DEAD_DEFAULT;
+    if (x->dead_after > UINT16_MAX) /* cs_peer.missed is 16 bits */
+        x->dead_after = UINT16_MAX;
     x->max_client = cfg->max_client_sessions ? cfg->max_client_sessions : ep->peers.cap;
     x->slot = calloc(ep->peers.cap, sizeof *x->slot);
     x->wait = calloc(x->nwait, sizeof *x->wait);
@@ -77,8 +79,12 @@ void cs_sx_free(coapsec_endpoint *ep) {
 }
 
 void cs_sx_slot_new(coapsec_endpoint *ep, uint32_t slot) {
-    if (ep->sx.slot && slot < ep->peers.cap)
+    if (ep->sx.slot && slot < ep->peers.cap) {
         memset(&ep->sx.slot[slot], 0, sizeof ep->sx.slot[slot]);
+        cs_peer *p = &ep->peers.peers[slot];
+        p->ping_out = p->dead = 0;
+        p->missed = 0;
+    }
 }
 
 /* ---- helpers -------------------------------------------------------------------- */
@@ -138,7 +144,7 @@ uint32_t cs_sx_victim(coapsec_endpoint *ep, int (*busy)(void *user, uint32_t slo
     /* Dead peers first: a peer that stopped answering loses its place before
      * any live one, busy or not (its exchanges cannot complete anyway). */
     for (uint32_t s = t->lru_tail; s != CS_PEER_NONE; s = t->peers[s].lru_prev)
-        if (ep->sx.slot[s].dead && !ep->sec[s].closing && ep->sec[s].next == CS_NONE)
+        if (ep->peers.peers[s].dead && !ep->sec[s].closing && ep->sec[s].next == CS_NONE)
             return s;
     for (uint32_t s = t->lru_tail; s != CS_PEER_NONE; s = t->peers[s].lru_prev) {
         if (busy && busy(ep, s))
@@ -153,7 +159,7 @@ uint32_t cs_sx_victim(coapsec_endpoint *ep, int (*busy)(void *user, uint32_t slo
 void cs_sx_evict(coapsec_endpoint *ep, uint32_t slot) {
     if (!cs_peers_get(&ep->peers, slot))
         return;
-    int dead = ep->sx.slot[slot].dead;
+    int dead = ep->peers.peers[slot].dead;
     ep->sx.evictions++;
     if (dead)
         ep->sx.evictions_dead++;
@@ -171,7 +177,7 @@ int cs_sx_client_room(coapsec_endpoint *ep) {
         if (!sec->secure || sec->closing || sec->cur == CS_NONE || ep->sess[sec->cur].server)
             continue;
         n++;
-        if (victim == CS_PEER_NONE && (ep->sx.slot[s].dead || !own_busy(ep, s)))
+        if (victim == CS_PEER_NONE && (ep->peers.peers[s].dead || !own_busy(ep, s)))
             victim = s;
     }
     if (n < ep->sx.max_client)
@@ -317,7 +323,7 @@ static coapsec_tstamp slot_expiry(const coapsec_endpoint *ep, uint32_t s) {
     coapsec_tstamp t = COAPSEC_TSTAMP_NONE;
     if (ep->sx.idle_ms && p->last_rx + ep->sx.idle_ms < t)
         t = p->last_rx + ep->sx.idle_ms;
-    if (ep->sx.ping_ms && !k->dead && ep->sec[s].coap_open) {
+    if (ep->sx.ping_ms && !p->dead && ep->sec[s].coap_open) {
         coapsec_tstamp base = p->last_rx > k->last_ping ? p->last_rx : k->last_ping;
         if (base + ep->sx.ping_ms < t)
             t = base + ep->sx.ping_ms;
@@ -356,27 +362,29 @@ static void send_ping(coapsec_endpoint *ep, uint32_t slot) {
 
 static void keepalive(coapsec_endpoint *ep, uint32_t s) {
     cs_sx_slot *k = &ep->sx.slot[s];
-    const cs_peer *p = &ep->peers.peers[s];
-    if (k->ping_out && p->last_rx >= k->last_ping) {
-        k->ping_out = 0; /* any input after the ping shows the peer is there */
-        k->missed = 0;
-        k->dead = 0;
+    cs_peer *p = &ep->peers.peers[s];
+    if (p->ping_out && p->last_rx >= k->last_ping) {
+        p->ping_out = 0; /* any input after the ping shows the peer is there */
+        p->missed = 0;
+        p->dead = 0;
         ep->sx.pings_answered++;
     }
-    if (k->dead || !ep->sec[s].coap_open || (ep->sec[s].secure && !established(ep, s)))
+    if (p->dead || !ep->sec[s].coap_open || (ep->sec[s].secure && !established(ep, s)))
         return;
     coapsec_tstamp base = p->last_rx > k->last_ping ? p->last_rx : k->last_ping;
     if (ep->now < base + ep->sx.ping_ms)
         return;
-    if (k->ping_out && ++k->missed >= ep->sx.dead_after) {
-        k->dead = 1;
+    if (p->missed < UINT16_MAX)
+        p->missed = (uint16_t)(p->missed + p->ping_out);
+    if (p->ping_out && p->missed >= ep->sx.dead_after) {
+        p->dead = 1;
         ep->sx.dead++;
         emit(ep, COAPSEC_SESSION_DEAD, s, COAPSEC_ERR_TIMEOUT, "no answer to CoAP ping");
         return;
     }
     send_ping(ep, s);
     k->last_ping = ep->now ? ep->now : 1;
-    k->ping_out = 1;
+    p->ping_out = 1;
 }
 
 void cs_sx_handle_expiry(coapsec_endpoint *ep) {

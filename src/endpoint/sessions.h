@@ -11,12 +11,10 @@
 #include "coapsec/dtls.h"
 #include "coapsec/endpoint.h"
 
-/* Keepalive state of one peer slot. */
+/* Keepalive state of one peer slot (its flags and missed-ping count live in
+ * the padding of cs_peer: ping_out, dead, missed). */
 typedef struct cs_sx_slot {
     coapsec_tstamp last_ping; /* when the last ping went out, 0 = none */
-    uint32_t missed;          /* pings in a row without input after them */
-    uint8_t ping_out;         /* a ping is unanswered */
-    uint8_t dead;             /* declared dead (COAPSEC_SESSION_DEAD) */
 } cs_sx_slot;
 
 /* A request waiting for a peer identity to connect. */

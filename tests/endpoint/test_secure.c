@@ -289,6 +289,30 @@ static void test_default_key(void **state) {
     assert_int_equal(r.status, COAPSEC_ERR_HANDSHAKE);
 }
 
+/* RFC 4279 §2: identities accepted through the default key (not in the table)
+ * are kept per session (interned, released when the session ends) and each
+ * session reports its own, also when a released entry is reused. */
+static void test_identities_outside_table(void **state) {
+    fixture *f = *state;
+    static const uint8_t dkey[] = "default-key-of-16+";
+    static const char *const ids[] = {"dev-a", "dev-b", "a-much-longer-device-identity-31",
+                                      "dev-a"};
+    assert_int_equal(coapsec_endpoint_set_default_psk(f->s.ep, dkey, 18), 0);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        if (i) {
+            coapsec_endpoint_free(f->c.ep); /* close_notify: the server slot goes */
+            make_client(f, 0, 0);
+            pump(f, NULL, 50);
+        }
+        set_psk(f, ids[i], dkey, 18);
+        result r;
+        assert_true(request(f, "res", COAPSEC_GET, NULL, 0, &r) >= 0);
+        pump(f, &r.done, 3000);
+        assert_int_equal(r.status, 0);
+        assert_string_equal(f->s.ident, ids[i]);
+    }
+}
+
 /* Per-destination credentials: "host:port" beats the default. */
 static void test_client_psk_by_authority(void **state) {
     fixture *f = *state;
@@ -548,6 +572,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identities_outside_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_psk_by_authority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plaintext_dropped, setup, teardown),
