@@ -26,28 +26,28 @@ typedef uint64_t coapsec_tstamp;
 /** Error codes (negative). Keep coapsec_strerror() in src/common/error.c in step. */
 enum coapsec_err {
     COAPSEC_OK = 0,
-    COAPSEC_ERR_INVAL = -1,       /* invalid argument */
-    COAPSEC_ERR_NOBUF = -2,       /* output buffer too small */
-    COAPSEC_ERR_FORMAT = -3,      /* message format error (malformed input) */
-    COAPSEC_ERR_NOMEM = -4,       /* a fixed-size pool is full */
-    COAPSEC_ERR_NOTFOUND = -5,    /* no such entry */
-    COAPSEC_ERR_TIMEOUT = -6,     /* no answer within the retransmission limits */
-    COAPSEC_ERR_RESET = -7,       /* the peer answered with RST */
-    COAPSEC_ERR_CLOSED = -8,      /* the session ended or was replaced */
-    COAPSEC_ERR_BADOPT = -9,      /* unrecognised critical option */
-    COAPSEC_ERR_CRYPTO = -10,     /* libcrypto failed */
-    COAPSEC_ERR_DECRYPT = -11,    /* record failed to authenticate */
-    COAPSEC_ERR_HANDSHAKE = -12,  /* handshake failed (see alert) */
-    COAPSEC_ERR_UNSUPPORTED = -13,/* feature or parameter not supported */
-    COAPSEC_ERR_STATE = -14,      /* call not valid in the current state */
-    COAPSEC_ERR_IO = -15,         /* socket error (endpoint only) */
-    COAPSEC_ERR_BUSY = -16,       /* NSTART or a queue limit reached; try later */
-    COAPSEC_ERR_REPLAY = -17,     /* record is a replay */
-    COAPSEC_ERR_AUTH = -18,       /* peer authentication failed */
-    COAPSEC_ERR_URI = -19,        /* malformed URI */
-    COAPSEC_ERR_BADUINT = -20,    /* non-numeric or out-of-range unsigned integer */
-    COAPSEC_ERR_BADOP = -21,      /* unknown or unmappable oneM2M operation */
-    COAPSEC_ERR_NOPATH = -22,     /* oneM2M target (To) maps to no CoAP path */
+    COAPSEC_ERR_INVAL = -1,        /* invalid argument */
+    COAPSEC_ERR_NOBUF = -2,        /* output buffer too small */
+    COAPSEC_ERR_FORMAT = -3,       /* message format error (malformed input) */
+    COAPSEC_ERR_NOMEM = -4,        /* a fixed-size pool is full */
+    COAPSEC_ERR_NOTFOUND = -5,     /* no such entry */
+    COAPSEC_ERR_TIMEOUT = -6,      /* no answer within the retransmission limits */
+    COAPSEC_ERR_RESET = -7,        /* the peer answered with RST */
+    COAPSEC_ERR_CLOSED = -8,       /* the session ended or was replaced */
+    COAPSEC_ERR_BADOPT = -9,       /* unrecognised critical option */
+    COAPSEC_ERR_CRYPTO = -10,      /* libcrypto failed */
+    COAPSEC_ERR_DECRYPT = -11,     /* record failed to authenticate */
+    COAPSEC_ERR_HANDSHAKE = -12,   /* handshake failed (see alert) */
+    COAPSEC_ERR_UNSUPPORTED = -13, /* feature or parameter not supported */
+    COAPSEC_ERR_STATE = -14,       /* call not valid in the current state */
+    COAPSEC_ERR_IO = -15,          /* socket error (endpoint only) */
+    COAPSEC_ERR_BUSY = -16,        /* NSTART or a queue limit reached; try later */
+    COAPSEC_ERR_REPLAY = -17,      /* record is a replay */
+    COAPSEC_ERR_AUTH = -18,        /* peer authentication failed */
+    COAPSEC_ERR_URI = -19,         /* malformed URI */
+    COAPSEC_ERR_BADUINT = -20,     /* non-numeric or out-of-range unsigned integer */
+    COAPSEC_ERR_BADOP = -21,       /* unknown or unmappable oneM2M operation */
+    COAPSEC_ERR_NOPATH = -22,      /* oneM2M target (To) maps to no CoAP path */
 };
 
 /** Human-readable text for an error code; never NULL. */

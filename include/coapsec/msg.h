@@ -62,9 +62,9 @@ enum coapsec_code {
     COAPSEC_GATEWAY_TIMEOUT = COAPSEC_CODE(5, 4),
     COAPSEC_PROXYING_NOT_SUPPORTED = COAPSEC_CODE(5, 5),
 };
-#define COAPSEC_CODE_CLASS(c) ((c) >> 5)
+#define COAPSEC_CODE_CLASS(c)  ((c) >> 5)
 #define COAPSEC_CODE_DETAIL(c) ((c)&0x1f)
-#define COAPSEC_IS_REQUEST(c) ((c) >= 1 && (c) <= 31)
+#define COAPSEC_IS_REQUEST(c)  ((c) >= 1 && (c) <= 31)
 #define COAPSEC_IS_RESPONSE(c) ((c) >= 64 && (c) <= 191)
 
 /* Option numbers (§5.10, RFC 7641 §2, RFC 7959 §2.1, RFC 8613 none). */
@@ -156,15 +156,15 @@ int coapsec_opt_uint(const coapsec_opt *o, uint32_t *out);
 void coapsec_msg_del_opt(coapsec_msg *m, uint16_t num);
 
 /* Option properties (§5.4.6): critical = odd, unsafe = bit 1, no-cache-key. */
-#define COAPSEC_OPT_IS_CRITICAL(n) ((n)&1)
-#define COAPSEC_OPT_IS_UNSAFE(n) ((n)&2)
+#define COAPSEC_OPT_IS_CRITICAL(n)   ((n)&1)
+#define COAPSEC_OPT_IS_UNSAFE(n)     ((n)&2)
 #define COAPSEC_OPT_IS_NOCACHEKEY(n) (((n)&0x1e) == 0x1c)
 
 /** Registry entry for a known option (§5.10 table). */
 typedef struct coapsec_optdef {
     uint16_t num;
     const char *name;
-    uint8_t format;     /* COAPSEC_OPTFMT_* */
+    uint8_t format; /* COAPSEC_OPTFMT_* */
     uint16_t min_len;
     uint16_t max_len;
     uint8_t repeatable;
@@ -194,16 +194,16 @@ const coapsec_opt *coapsec_msg_bad_critical(const coapsec_msg *m);
 /* ---- URIs (§6) ----------------------------------------------------------- */
 
 #define COAPSEC_URI_MAX_SEGS 16
-#define COAPSEC_URI_BUF 512
+#define COAPSEC_URI_BUF      512
 
 /** A parsed coap:// or coaps:// URI. Segments are percent-decoded into buf. */
 typedef struct coapsec_uri {
-    int secure;        /* 1 for coaps */
-    char host[256];    /* without brackets for IPv6 literals, decoded */
-    int host_is_ip;    /* host is an IPv4 or IPv6 literal */
-    uint16_t port;     /* 5683 / 5684 when absent */
-    uint8_t nsegs;     /* Uri-Path segments */
-    uint8_t nqueries;  /* Uri-Query items */
+    int secure;       /* 1 for coaps */
+    char host[256];   /* without brackets for IPv6 literals, decoded */
+    int host_is_ip;   /* host is an IPv4 or IPv6 literal */
+    uint16_t port;    /* 5683 / 5684 when absent */
+    uint8_t nsegs;    /* Uri-Path segments */
+    uint8_t nqueries; /* Uri-Query items */
     const char *seg[COAPSEC_URI_MAX_SEGS];
     uint16_t seg_len[COAPSEC_URI_MAX_SEGS];
     const char *query[COAPSEC_URI_MAX_SEGS];
