@@ -99,8 +99,19 @@ start_bg() {
 
 # stop_bg PID: SIGTERM it and wait; its exit status is left in CS_STOP_RC
 # (do not call it in $(...): the process is a child of this shell).
+# descendants PID: every process below PID (a `bash -c "a | b"` leaves its
+# pipeline's processes behind when only the shell is killed).
+descendants() {
+    local c
+    for c in $(pgrep -P "$1" 2>/dev/null); do
+        echo "$c"
+        descendants "$c"
+    done
+}
+
 stop_bg() {
-    local pid=$1 i rc
+    local pid=$1 i rc kids
+    kids=$(descendants "$pid")
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < 100; i++)); do
         kill -0 "$pid" 2>/dev/null || break
@@ -109,6 +120,8 @@ stop_bg() {
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     rc=$?
+    # shellcheck disable=SC2086 # a list of PIDs
+    [ -n "$kids" ] && kill -TERM $kids 2>/dev/null
     local keep=() q
     for q in "${CS_BG_PIDS[@]}"; do
         [ "$q" = "$pid" ] || keep+=("$q")
