@@ -45,14 +45,7 @@ int coapsec_dtls_client_start_ex(coapsec_dtls_conn *c, const coapsec_dtls_config
     bool ecdhe = cs_ct_peer_ok(cfg) != 0;
     if ((!psk && !ecdhe) || (cr->authority && strlen(cr->authority) >= sizeof hs->authority))
         return COAPSEC_ERR_INVAL;
-    memset(c, 0, sizeof *c);
-    memset(hs, 0, sizeof *hs);
-    c->cfg = cfg;
-    c->user = user;
-    c->hs = hs;
-    c->role = CS_ROLE_CLIENT;
-    c->max_plain = 16384;
-    c->last_alert = COAPSEC_DTLS_ALERT_NONE;
+    cs_conn_reset(c, cfg, user, hs, CS_ROLE_CLIENT);
     c->suite = psk ? COAPSEC_DTLS_PSK_AES_128_CCM_8 : COAPSEC_DTLS_ECDHE_ECDSA_AES_128_CCM_8;
     hs->offered = (uint8_t)((psk ? 1 : 0) | (ecdhe ? 2 : 0));
     if (psk) {

@@ -564,3 +564,17 @@ int coapsec_dtls_is_client_hello(const uint8_t *dgram, size_t len) {
     return dgram && len >= CS_REC_HDR + 1 && dgram[0] == CS_CT_HANDSHAKE &&
            cs_get16(dgram + 3) == 0 && dgram[CS_REC_HDR] == CS_HT_CLIENT_HELLO;
 }
+
+/* A fresh connection in the given role with its handshake object attached
+ * (shared by client_start and server_accept). */
+void cs_conn_reset(coapsec_dtls_conn *c, const coapsec_dtls_config *cfg, void *user,
+                   coapsec_dtls_hs *hs, uint8_t role) {
+    memset(c, 0, sizeof *c);
+    memset(hs, 0, sizeof *hs);
+    c->cfg = cfg;
+    c->user = user;
+    c->hs = hs;
+    c->role = role;
+    c->max_plain = 16384;
+    c->last_alert = COAPSEC_DTLS_ALERT_NONE;
+}

@@ -350,4 +350,8 @@ void cs_resume_load(coapsec_dtls_conn *c, const coapsec_dtls_session *s);
 /* X.509: the leaf's notAfter as seconds since 1970 (certname.c). */
 int cs_cert_not_after(const uint8_t *der, size_t len, int64_t *out);
 
+/* Zero c and hs and attach them: a new connection in role CS_ROLE_*. */
+void cs_conn_reset(coapsec_dtls_conn *c, const coapsec_dtls_config *cfg, void *user,
+                   coapsec_dtls_hs *hs, uint8_t role);
+
 #endif /* COAPSEC_DTLS_INT_H */

@@ -29,14 +29,7 @@ int coapsec_dtls_server_accept(coapsec_dtls_conn *c, const coapsec_dtls_config *
     if (cs_rec_parse(dgram, len, &r) != 0 || r.epoch != 0 || r.type != CS_CT_HANDSHAKE ||
         cs_hs_parse(r.frag, r.len, &f) < 0 || f.type != CS_HT_CLIENT_HELLO)
         return COAPSEC_ERR_FORMAT;
-    memset(c, 0, sizeof *c);
-    memset(hs, 0, sizeof *hs);
-    c->cfg = cfg;
-    c->user = user;
-    c->hs = hs;
-    c->role = CS_ROLE_SERVER;
-    c->max_plain = 16384;
-    c->last_alert = COAPSEC_DTLS_ALERT_NONE;
+    cs_conn_reset(c, cfg, user, hs, CS_ROLE_SERVER);
     c->state = CS_ST_S_WAIT_CH;
     hs->deadline = COAPSEC_TSTAMP_NONE;
     /* message_seq continues after the stateless HelloVerifyRequest (§4.2.2). */
