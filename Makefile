@@ -54,7 +54,8 @@ fuzz:
 	@for h in $(FUZZ_BUILD)/fuzz/fuzz_*; do \
 	  [ -x "$$h" ] || continue; n=$$(basename $$h); \
 	  COAPSEC_FUZZ_LEDGER=fuzz/RUNS.md bash scripts/fuzz-run.sh $$h fuzz/corpus/$$n $(SECONDS) keep || exit 1; done
-	@awk -F'|' '$$4 ~ /^ *[0-9]+ *$$/ { s += $$4 } END { printf "fuzz: fuzz/RUNS.md now totals %.2f harness-hours\n", s / 3600 }' fuzz/RUNS.md
+	@awk -F'|' '$$4 ~ /^ *[0-9]+ *$$/ { h = $$3; gsub(/ /, "", h); w[h] += $$4; if ($$5 ~ /^ *[0-9]+ *$$/) c[h] += $$5 } \
+	  END { for (h in w) printf "fuzz: %-18s %6.1f min wall, %6.1f CPU-min measured\n", h, w[h] / 60, c[h] / 60 }' fuzz/RUNS.md | sort
 
 # The interop tests with our programs (build/coapsec, dtls_driver) under
 # valgrind memcheck: any memory error or definite leak fails. Not part of

@@ -11,7 +11,11 @@
 # the CI smoke duration; shorter runs only report their coverage. A harness
 # with no floor file passes with a note (add one: see fuzz/floors/README.md).
 #
-# Prints one ledger row, "| date | harness | seconds | execs | cov | ft | findings |",
+# Prints one ledger row,
+# "| date | harness | seconds | cpu_s | execs | cov | ft | findings |", where
+# seconds is wall time and cpu_s the user+system CPU seconds the harness used
+# (less than seconds when the machine was busy: the CPU figure is the one that
+# counts towards fuzzing time),
 # and appends it to $COAPSEC_FUZZ_LEDGER when that is set (`make fuzz` sets it
 # to fuzz/RUNS.md).
 set -eu
@@ -35,6 +39,10 @@ set +e
     -rss_limit_mb=2048 "$dir" >"$work/log" 2>&1
 rc=$?
 set -e
+# CPU seconds used by the children of this shell so far: only the harness ran.
+cpu=$(times | tail -n 1 | awk '{
+    n = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2] }
+    printf "%d", n + 0.5 }')
 # the dictionary libFuzzer recommends is noise here
 grep -v -e '# Uses:' -e 'recommended dictionary' "$work/log" | tail -n 15
 
@@ -43,7 +51,7 @@ cov=$(echo "$last" | awk '{print $2}')
 ft=$(echo "$last" | awk '{print $4}')
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
 findings=$(find "$work/artifacts" -type f | wc -l)
-row="| $(date -u +%Y-%m-%d) | $name | $secs | ${execs:-?} | ${cov:-?} | ${ft:-?} | $findings |"
+row="| $(date -u +%Y-%m-%d) | $name | $secs | $cpu | ${execs:-?} | ${cov:-?} | ${ft:-?} | $findings |"
 echo "fuzz: ledger $row"
 if [ -n "${COAPSEC_FUZZ_LEDGER:-}" ]; then echo "$row" >>"$COAPSEC_FUZZ_LEDGER"; fi
 
