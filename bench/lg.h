@@ -111,6 +111,8 @@ typedef struct lg_result {
     double establish_per_s;
     int64_t alive;       /* sessions that answered a GET just before being held; -1: not checked */
     uint64_t handshakes; /* handshakes whose bytes were counted */
+    int64_t full_handshakes; /* resume-handshake: full (not abbreviated) handshakes in the
+                              * run, the slots' first ones included; -1: other modes */
     double handshake_bytes; /* mean UDP payload bytes per full handshake, both ways */
     uint64_t dgrams_out, dgrams_in, send_drops;
     double cpu_s;   /* load generator CPU (user+sys) during the run */

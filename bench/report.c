@@ -54,6 +54,9 @@ void lg_report_text(const lg_result *r, FILE *f) {
                 r->establish_per_s);
     if (r->alive >= 0)
         fprintf(f, "  sessions answering before the hold: %lld\n", (long long)r->alive);
+    if (r->full_handshakes >= 0)
+        fprintf(f, "  full handshakes (not abbreviated, each slot's first included): %lld\n",
+                (long long)r->full_handshakes);
     if (r->handshake_bytes >= 0)
         fprintf(f, "  handshake bytes on the wire: %.0f per handshake (UDP payload, both ways)\n",
                 r->handshake_bytes);
@@ -92,6 +95,10 @@ int lg_report_json(const lg_result *r, const char *path) {
     num(f, "establish_s", r->establish_s, 0);
     num(f, "establish_per_s", r->establish_per_s, 0);
     cnt(f, "handshakes", r->handshakes);
+    if (r->full_handshakes < 0)
+        fputs("  \"full_handshakes\": null,\n", f);
+    else
+        cnt(f, "full_handshakes", (uint64_t)r->full_handshakes);
     num(f, "handshake_bytes", r->handshake_bytes, 0);
     cnt(f, "dgrams_out", r->dgrams_out);
     cnt(f, "dgrams_in", r->dgrams_in);

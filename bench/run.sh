@@ -5,7 +5,7 @@
 # generator (build/bench/coapsec-bench) to CPU 1. Prints a table with ratios
 # to coapsec and writes BUILD/bench/results.json:
 #   {"metric": {"coapsec": x, "libcoap_openssl": y, "libcoap_gnutls": z}, ...}
-# null = not measured (server missing, mode not implemented, no answer).
+# null = not measured (server missing, no answer).
 #
 # usage: bash bench/run.sh [BUILD]        (BUILD defaults to build)
 # env:   QUICK=1  one short run per figure (< 1 minute), no memory sweep
@@ -272,8 +272,8 @@ cap_for() { echo $(($1 + $1 / 50 + 256)); }
 for srv in "${SERVERS[@]}"; do
     [ "$srv" = coapsec ] && base_rss
     SRV_CAP=$(cap_for $HELD)
-    for m in psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k \
-        bytes_per_session sessions_held; do
+    for m in psk_handshakes_per_s ecdhe_handshakes_per_s resume_handshakes_per_s dtls_get_per_s \
+        dtls_get_per_s_10k bytes_per_session sessions_held; do
         R[$m,$srv]=null
     done
     if ! have_server "$srv"; then
@@ -312,6 +312,9 @@ for srv in "${SERVERS[@]}"; do
         measure ecdhe_handshakes_per_s "$srv" "ecdhe-$srv" --mode ecdhe-handshake \
             --window $HS_WINDOW --duration $HS_DUR --key "$KEYS/client.key" "$U"
     fi
+    # Abbreviated PSK handshakes (session ID or ticket, whatever the server gives).
+    measure resume_handshakes_per_s "$srv" "resume-$srv" --mode resume-handshake \
+        --window $HS_WINDOW --duration $HS_DUR "$U"
     measure dtls_get_per_s "$srv" "get-$srv" --mode psk --sessions $SESSIONS --window $WINDOW \
         --hs-window $HS_WINDOW --duration $DUR "$U"
     stop_bg "$SRV_PID"
@@ -361,7 +364,7 @@ done
 num() { # print a value rounded (integers for rates/bytes), or null
     if [ "${1:-null}" = null ]; then echo null; else printf '%.0f' "$1"; fi
 }
-METRICS=(psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k
+METRICS=(psk_handshakes_per_s ecdhe_handshakes_per_s resume_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k
     nosec_get_per_s bytes_per_session sessions_held udp_echo_per_s)
 for n in $MEM_SIZES; do
     METRICS+=("bytes_per_session_$((n / 1000))k" "sessions_held_$((n / 1000))k")

@@ -16,16 +16,11 @@ LOADGEN=$BUILD/bench/coapsec-bench
 [ -x "$LOADGEN" ] || die "load generator not built at '$LOADGEN' (target coapsec_bench_tool)"
 [ -x "$BUILD/bench/coapsec-udp-echo" ] || die "coapsec-udp-echo not built (target coapsec_udp_echo)"
 
-# Usage errors: exit status 2; a mode that is not implemented yet says so (4, null);
-# a key that cannot be read is a setup error (3).
+# Usage errors: exit status 2; a key that cannot be read is a setup error (3).
 "$LOADGEN" --mode nosuch coap://127.0.0.1:1/ >/dev/null 2>&1
 check "usage error -> 2" [ $? = 2 ]
 "$LOADGEN" --mode psk coap://127.0.0.1:1/ >/dev/null 2>&1
 check "psk mode needs coaps:// -> 2" [ $? = 2 ]
-"$LOADGEN" --mode resume-handshake --json "$CS_TMP/resume.json" coaps://127.0.0.1:1/ >/dev/null 2>&1
-rc=$?
-check "resume-handshake: not implemented -> 4" [ $rc = 4 ]
-check "resume-handshake: rate is null" grep -q '"rate_per_s": null' "$CS_TMP/resume.json"
 "$LOADGEN" --mode ecdhe-handshake --key "$CS_TMP/no-such.key" coaps://127.0.0.1:1/ >/dev/null 2>&1
 check "ecdhe-handshake: unreadable --key -> setup error 3" [ $? = 3 ]
 
@@ -45,12 +40,12 @@ rc=$?
 check "run.sh exit 0" [ $rc = 0 ]
 J=$OUT/results.json
 check "results.json written" [ -s "$J" ]
-for k in psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k \
-    nosec_get_per_s bytes_per_session udp_echo_per_s; do
+for k in psk_handshakes_per_s ecdhe_handshakes_per_s resume_handshakes_per_s dtls_get_per_s \
+    dtls_get_per_s_10k nosec_get_per_s bytes_per_session udp_echo_per_s; do
     check "key $k" grep -q "^  \"$k\": {" "$J"
 done
-for k in psk_handshakes_per_s ecdhe_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k \
-    nosec_get_per_s bytes_per_session; do
+for k in psk_handshakes_per_s ecdhe_handshakes_per_s resume_handshakes_per_s dtls_get_per_s \
+    dtls_get_per_s_10k nosec_get_per_s bytes_per_session; do
     check "$k has coapsec, libcoap_openssl, libcoap_gnutls" \
         bash -c "grep '^  \"$k\": {' '$J' | grep -q '\"coapsec\": .*\"libcoap_openssl\": .*\"libcoap_gnutls\": '"
 done
@@ -60,6 +55,9 @@ check "coap-server-notls answered" bash -c "grep '^  \"nosec_get_per_s\": {' '$J
 # ECDHE-ECDSA, raw public keys, mutual: coapsec's server pins the load generator's key.
 check "coapsec ECDHE-ECDSA (RPK, mutual) handshakes answered" \
     bash -c "grep '^  \"ecdhe_handshakes_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
+# Abbreviated handshakes: counted only when the server really resumed.
+check "coapsec resumed handshakes answered" \
+    bash -c "grep '^  \"resume_handshakes_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
 check "coapsec DTLS-PSK GET answered" bash -c "grep '^  \"dtls_get_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
 if [ "$CS_FAILED" != 0 ]; then
     echo "--- run.sh output"
