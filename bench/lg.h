@@ -113,7 +113,7 @@ typedef struct lg_result {
     uint64_t handshakes; /* handshakes whose bytes were counted */
     int64_t full_handshakes; /* resume-handshake: full (not abbreviated) handshakes in the
                               * run, the slots' first ones included; -1: other modes */
-    double handshake_bytes; /* mean UDP payload bytes per full handshake, both ways */
+    double handshake_bytes;  /* mean UDP payload bytes per full handshake, both ways */
     uint64_t dgrams_out, dgrams_in, send_drops;
     double cpu_s;   /* load generator CPU (user+sys) during the run */
     double cpu_pct; /* ... as a share of one core */
