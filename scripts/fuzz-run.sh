@@ -40,7 +40,9 @@ set +e
 rc=$?
 set -e
 # CPU seconds used by the children of this shell so far: only the harness ran.
-cpu=$(times | tail -n 1 | awk '{
+# (times must run in this shell: in a $(...) subshell it would count nothing.)
+times >"$work/times"
+cpu=$(tail -n 1 "$work/times" | awk '{
     n = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2] }
     printf "%d", n + 0.5 }')
 # the dictionary libFuzzer recommends is noise here
