@@ -47,6 +47,7 @@ enum sess_state { SS_IDLE, SS_HS, SS_UP, SS_DEAD };
 
 #define GROUP_WINDOW 64 /* = COAPSEC_COAP_MAX_EXCHANGES: requests one engine context holds */
 #define PQ_MAX       256
+#define TX_HOLD_US   100 /* longest a queued datagram waits for its batch (see on_datagram) */
 #define PATH_MAX_LEN 256
 
 typedef struct lg_session {
@@ -508,6 +509,12 @@ static void on_datagram(void *user, uint32_t idx, uint8_t *buf, size_t len) {
         (void)coapsec_dtls_conn_recv(&s->dtls, buf, len, L->now_ms);
         L->in_dtls = 0;
         after_dtls(L, i);
+        /* As the server does: no answer waits more than TX_HOLD_US for the
+         * rest of a batch of (ECDHE: costly) handshake messages. */
+        if (L->net->nsend > 0 && mono_us() - L->now_us >= TX_HOLD_US) {
+            lg_net_flush(L->net);
+            tick(L);
+        }
         return;
     }
 }

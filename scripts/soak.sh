@@ -11,8 +11,9 @@
 #   hs-psk      coapsec-bench --mode psk-handshake in short bursts (new sessions,
 #               closed with close_notify)
 #   hs-ecdhe    coapsec-bench --mode ecdhe-handshake (RPK, mutual) in short bursts
-#   hs-resume   coapsec-bench --mode resume-handshake (when the load generator
-#               implements it; otherwise reported "not available")
+#   hs-resume   coapsec-bench --mode resume-handshake in short bursts: each
+#               slot resumes its first session again and again (session ID or
+#               ticket) from fresh source addresses
 #   vanish      coapsec-bench --mode psk sessions killed (SIGKILL) once up: no
 #               close_notify, the server must evict or time them out
 #   oneshot     `coapsec client` one-shots: PSK PUT+GET (payload compared), RPK GET
@@ -274,10 +275,6 @@ loop_hs() {
             --psk-id "soak-$name" --psk-key "$KEY" "$@" --json "$j" "$U/" \
             >>"$OUT/loops/$name.log" 2>&1
         rc=$?
-        if [ "$rc" = 4 ] && [ "$(jstr "$j" status)" = not-implemented ]; then
-            echo "$name: coapsec-bench --mode $mode is not implemented" >"$OUT/loops/$name.na"
-            return
-        fi
         bench_result "$name" "$rc" "$j"
         sleep 3
     done
@@ -482,9 +479,6 @@ FAILS=()
                 ta += a[k]; to += o[k]; tf += f[k]; tu += u[k] }
             printf "soak: total                           attempted %7d  ok %7d  failed %5d  unaccounted %d\n", ta, to, tf, tu
         }' "$EX"
-    for na in "$OUT"/loops/*.na; do
-        [ -e "$na" ] && echo "soak: not available: $(cat "$na")"
-    done
     awk -F'\t' '$4 > 0 || $5 > 0 { printf "soak:   %s: %s\n", $1, $6 }' "$EX" | sort | uniq -c |
         sort -rn | head -n 12 | sed 's/^ *\([0-9]*\) soak:/soak:   \1x/'
     CNT=$(grep 'coapsec server: sessions ' "$OUT/server.log" | tail -n 1 | sed 's/^.*coapsec server: //')

@@ -14,7 +14,7 @@ int cs_ecdsa_p256_sign(const cs_p256_key *k, const uint8_t *msg, size_t len, uin
                        size_t *siglen) {
     if (k == NULL || sig == NULL || siglen == NULL || (len > 0 && msg == NULL))
         return COAPSEC_ERR_INVAL;
-    if (cs_pkey_curve(k->pkey) != CS_CURVE_P256)
+    if (k->curve != CS_CURVE_P256)
         return COAPSEC_ERR_UNSUPPORTED;
     uint8_t h[CS_SHA256_LEN];
     cs_sha256(len > 0 ? msg : (const uint8_t *)"", len, h);
@@ -25,7 +25,7 @@ int cs_ecdsa_p256_sign_hash(const cs_p256_key *k, const uint8_t hash[32], uint8_
                             size_t *siglen) {
     if (k == NULL || hash == NULL || sig == NULL || siglen == NULL)
         return COAPSEC_ERR_INVAL;
-    if (cs_pkey_curve(k->pkey) != CS_CURVE_P256)
+    if (k->curve != CS_CURVE_P256)
         return COAPSEC_ERR_UNSUPPORTED;
     uint8_t buf[CS_ECDSA_SIG_MAX + 8];
     size_t n = sizeof(buf);

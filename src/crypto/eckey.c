@@ -21,6 +21,21 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+/* The P-256 group, built once per process (building it costs about half an
+ * ECDSA signature) and only read afterwards, which libcrypto allows from any
+ * number of threads. */
+static EC_GROUP *p256_group;
+static pthread_once_t p256_group_once = PTHREAD_ONCE_INIT;
+
+static void p256_group_init(void) {
+    p256_group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+}
+
+const EC_GROUP *cs_p256_group(void) {
+    pthread_once(&p256_group_once, p256_group_init);
+    return p256_group;
+}
+
 /* Importing a key is on every ECDHE handshake's path (the peer's ephemeral
  * and long-term keys): each thread keeps one "EC" import context, so the key
  * manager is fetched once per thread instead of once per key (libcrypto 3
@@ -63,31 +78,65 @@ static EVP_PKEY *pkey_fromdata(OSSL_PARAM *params, int selection) {
     return pkey;
 }
 
+/* Public keys are imported by copying a per-thread P-256 template key and
+ * setting its point: EVP_PKEY_fromdata would build the curve's group anew for
+ * every key, three times the cost of the copy. Freed at thread exit. */
+static _Thread_local EVP_PKEY *tl_tmpl;
+static pthread_key_t tmpl_key;
+static pthread_once_t tmpl_once = PTHREAD_ONCE_INIT;
+static int tmpl_key_ok;
+
+static void tmpl_free(void *p) {
+    EVP_PKEY_free(p);
+}
+
+static void tmpl_key_init(void) {
+    tmpl_key_ok = pthread_key_create(&tmpl_key, tmpl_free) == 0;
+}
+
+static EVP_PKEY *point_template(void) {
+    if (tl_tmpl != NULL)
+        return tl_tmpl;
+    pthread_once(&tmpl_once, tmpl_key_init);
+    const EC_GROUP *g = cs_p256_group();
+    uint8_t gen[CS_P256_PUB_LEN];
+    if (!tmpl_key_ok || g == NULL ||
+        EC_POINT_point2oct(g, EC_GROUP_get0_generator(g), POINT_CONVERSION_UNCOMPRESSED, gen,
+                           sizeof gen, NULL) != sizeof gen)
+        return NULL;
+    char group[] = "prime256v1";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, gen, sizeof gen),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY *t = pkey_fromdata(params, EVP_PKEY_PUBLIC_KEY);
+    if (t == NULL || pthread_setspecific(tmpl_key, t) != 0) {
+        EVP_PKEY_free(t);
+        return NULL;
+    }
+    tl_tmpl = t;
+    return t;
+}
+
 EVP_PKEY *cs_pkey_from_point(const uint8_t *pub, size_t publen) {
     /* Only the uncompressed form (SEC 1 §2.3.3, RFC 8422 §5.4.1): this also
      * rules out the one-byte encoding of the point at infinity. */
     if (pub == NULL || publen != CS_P256_PUB_LEN || pub[0] != 0x04)
         return NULL;
-    char group[] = "prime256v1";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, publen),
-        OSSL_PARAM_construct_end(),
-    };
-    /* fromdata decodes the point with EC_POINT_oct2point, which refuses a
-     * point that is not on the curve; the check below makes it explicit:
-     * not the point at infinity, coordinates in range, on the curve. P-256
-     * has cofactor 1, so such a point has the group's prime order and the
-     * full check (which multiplies by the order, as costly as a signature
-     * verification) adds nothing (SEC 1 §3.2.2.1, NIST SP 800-56A §5.6.2.3.4). */
-    EVP_PKEY *pkey = pkey_fromdata(params, EVP_PKEY_PUBLIC_KEY);
-    if (pkey == NULL)
-        return NULL;
-    EVP_PKEY_CTX *cctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-    int ok = cctx != NULL && EVP_PKEY_public_check_quick(cctx) == 1;
-    EVP_PKEY_CTX_free(cctx);
-    if (!ok) {
+    EVP_PKEY *t = point_template();
+    EVP_PKEY *pkey = t != NULL ? EVP_PKEY_dup(t) : NULL;
+    /* Setting the point decodes it with EC_POINT_oct2point, which refuses
+     * coordinates that are not field elements (>= p) and points off the
+     * curve; with the one-byte infinity ruled out above, that is all of
+     * EVP_PKEY_public_check_quick, which would cost as much again. P-256 has
+     * cofactor 1, so such a point has the group's prime order and the full
+     * check (which multiplies by the order, as costly as a signature
+     * verification) adds nothing (SEC 1 §3.2.2.1, NIST SP 800-56A §5.6.2.3.4).
+     * tests/crypto/test_ecdsa.c and test_eckey.c feed it the bad points. */
+    if (pkey == NULL || EVP_PKEY_set1_encoded_public_key(pkey, pub, publen) != 1) {
         EVP_PKEY_free(pkey);
+        ERR_clear_error();
         return NULL;
     }
     return pkey;
@@ -157,6 +206,8 @@ int cs_key_wrap(cs_p256_key **out, EVP_PKEY *pkey) {
         return COAPSEC_ERR_CRYPTO;
     }
     k->pkey = pkey;
+    k->curve = cs_pkey_curve(pkey);
+    k->have_pub = k->curve == CS_CURVE_P256 && cs_pkey_point(pkey, k->pub) == 0;
     *out = k;
     return 0;
 }
@@ -310,11 +361,15 @@ int cs_p256_key_write_file(const cs_p256_key *k, const char *path) {
 int cs_p256_key_public(const cs_p256_key *k, uint8_t pub[65]) {
     if (k == NULL || pub == NULL)
         return COAPSEC_ERR_INVAL;
+    if (k->have_pub) {
+        memcpy(pub, k->pub, CS_P256_PUB_LEN);
+        return 0;
+    }
     return cs_pkey_point(k->pkey, pub);
 }
 
 enum cs_curve cs_ec_key_curve(const cs_p256_key *k) {
-    return k == NULL ? (enum cs_curve) - 1 : (enum cs_curve)cs_pkey_curve(k->pkey);
+    return k == NULL ? (enum cs_curve) - 1 : (enum cs_curve)k->curve;
 }
 
 void cs_p256_key_free(cs_p256_key *k) {
@@ -336,25 +391,18 @@ static const uint8_t p256_spki_hdr[CS_P256_SPKI_LEN - CS_P256_PUB_LEN] = {
     0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
     0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
 
-static EC_GROUP *p256_group;
-static pthread_once_t p256_group_once = PTHREAD_ONCE_INIT;
-
-static void p256_group_init(void) {
-    p256_group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-}
-
 /* 1 if pub is an uncompressed P-256 point on the curve (not infinity). */
 static int p256_point_valid(const uint8_t pub[65]) {
     if (pub[0] != 0x04)
         return 0;
-    pthread_once(&p256_group_once, p256_group_init);
-    if (p256_group == NULL)
+    const EC_GROUP *g = cs_p256_group();
+    if (g == NULL)
         return 0;
-    EC_POINT *q = EC_POINT_new(p256_group);
+    EC_POINT *q = EC_POINT_new(g);
     /* oct2point refuses coordinates out of range and points off the curve */
-    int ok = q != NULL && EC_POINT_oct2point(p256_group, q, pub, CS_P256_PUB_LEN, NULL) == 1 &&
-             EC_POINT_is_at_infinity(p256_group, q) == 0 &&
-             EC_POINT_is_on_curve(p256_group, q, NULL) == 1;
+    int ok = q != NULL && EC_POINT_oct2point(g, q, pub, CS_P256_PUB_LEN, NULL) == 1 &&
+             EC_POINT_is_at_infinity(g, q) == 0 &&
+             EC_POINT_is_on_curve(g, q, NULL) == 1;
     EC_POINT_free(q);
     ERR_clear_error();
     return ok;

@@ -9,14 +9,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 
 #include "crypto/crypto.h"
 
 struct cs_p256_key {
     EVP_PKEY *pkey;
+    /* Read once when the key is wrapped: every ECDHE handshake signs with
+     * the key and sends its public point, and asking libcrypto for either
+     * costs a parameter query each time. */
+    int curve;                    /* CS_CURVE_P256, CS_CURVE_P384, or -1 */
+    int have_pub;                 /* P-256: pub holds the uncompressed point */
+    uint8_t pub[CS_P256_PUB_LEN]; /* public, not secret */
 };
 
+/* The P-256 group (shared, read-only; NULL only if libcrypto failed). */
+const EC_GROUP *cs_p256_group(void);
 /* EVP_PKEY for a public point (65-byte uncompressed, on P-256); NULL if
  * the bytes are not such a point. */
 EVP_PKEY *cs_pkey_from_point(const uint8_t *pub, size_t publen);

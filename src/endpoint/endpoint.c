@@ -357,6 +357,7 @@ static int read_socket(coapsec_endpoint *ep, uint8_t si) {
             return total ? total : COAPSEC_ERR_IO;
         }
         ep->txq.on = 1; /* answers leave together in sendmmsg() (txq.c) */
+        uint64_t held_since = cs_clock_us();
         for (int i = 0; i < n; i++) {
             ep->stats.datagrams_in++;
             if (ep->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -364,6 +365,10 @@ static int read_socket(coapsec_endpoint *ep, uint8_t si) {
                 continue;
             }
             handle_datagram(ep, si, &ep->raddr[i], ep->rbuf[i], ep->rmsg[i].msg_len);
+            if (i + 1 < n && cs_clock_us() - held_since >= CS_EP_TX_HOLD_US) {
+                ep_flush(ep); /* a slow batch (handshakes): let the first answers go */
+                held_since = cs_clock_us();
+            }
         }
         ep->txq.on = 0;
         ep_flush(ep);

@@ -19,6 +19,11 @@
 #include "endpoint/keylog.h"
 
 #define CS_EP_BATCH      64   /* datagrams per recvmmsg() */
+/* Answers to a receive batch leave together (sendmmsg), but none waits more
+ * than this for the rest of the batch: a batch of handshake messages costs
+ * ECDH and ECDSA operations of about 0.1 ms each, and holding the first
+ * answers until the last is done would leave the peers idle. */
+#define CS_EP_TX_HOLD_US 100
 #define CS_EP_DGRAM_MAX  2048 /* larger datagrams are truncated and dropped */
 #define CS_EP_MAX_ROUNDS 64   /* recvmmsg() rounds per socket per iteration (fairness) */
 #define CS_NONE          UINT32_MAX

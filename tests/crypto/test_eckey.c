@@ -3,7 +3,9 @@
  * from SEC 1 ("EC PRIVATE KEY", RFC 5915) and PKCS#8 ("PRIVATE KEY", RFC
  * 5958) PEM and checking its published public point; PEM write/read round
  * trips; SubjectPublicKeyInfo encoding (RFC 5480 §2) and its SHA-256
- * fingerprint (RFC 7250 / RFC 6920 style); refusal of other curves.
+ * fingerprint (RFC 7250 / RFC 6920 style); refusal of other curves; public
+ * point import with the validation of SEC 1 §3.2.2.1 (what the ECDSA
+ * verification of every ECDHE handshake relies on).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 
 #include "coapsec/common.h"
 #include "crypto/crypto.h"
+#include "crypto/pkey_int.h"
 
 static const char PUB[] = "0460FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6"
                           "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299";
@@ -158,12 +161,52 @@ static void test_spki(void **state) {
     cs_p256_key_free(k);
 }
 
+/* SEC 1 §3.2.2.1 / RFC 8422 §5.4.1: cs_pkey_from_point accepts the
+ * published point and refuses everything that is not an uncompressed P-256
+ * point on the curve: off-curve, coordinates >= p, zeros (no such point),
+ * compressed or hybrid prefixes, wrong lengths, the one-byte infinity. */
+static void test_pkey_from_point_validates(void **state) {
+    (void)state;
+    uint8_t pub[65], bad[66];
+    unhex(PUB, pub, 65);
+    EVP_PKEY *k = cs_pkey_from_point(pub, 65);
+    assert_non_null(k);
+    uint8_t back[65];
+    assert_int_equal(cs_pkey_point(k, back), 0);
+    assert_memory_equal(back, pub, 65);
+    EVP_PKEY_free(k);
+    memcpy(bad, pub, 65);
+    bad[64] ^= 1; /* off the curve */
+    assert_null(cs_pkey_from_point(bad, 65));
+    memcpy(bad, pub, 65);
+    memset(bad + 1, 0xFF, 32); /* x >= p */
+    assert_null(cs_pkey_from_point(bad, 65));
+    memset(bad, 0, sizeof(bad));
+    bad[0] = 0x04; /* (0, 0) is not on P-256 */
+    assert_null(cs_pkey_from_point(bad, 65));
+    memcpy(bad, pub, 65);
+    bad[0] = 0x06; /* hybrid form */
+    assert_null(cs_pkey_from_point(bad, 65));
+    bad[0] = 0x03; /* compressed prefix, full length */
+    assert_null(cs_pkey_from_point(bad, 65));
+    assert_null(cs_pkey_from_point(bad, 33));
+    assert_null(cs_pkey_from_point(pub, 64));
+    bad[0] = 0x00;
+    assert_null(cs_pkey_from_point(bad, 1));
+    assert_null(cs_pkey_from_point(NULL, 65));
+    /* still good after the refusals (the per-thread template is intact) */
+    k = cs_pkey_from_point(pub, 65);
+    assert_non_null(k);
+    EVP_PKEY_free(k);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_from_pem),
         cmocka_unit_test(test_key_pem_round_trip),
         cmocka_unit_test(test_key_other_curve),
         cmocka_unit_test(test_spki),
+        cmocka_unit_test(test_pkey_from_point_validates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
