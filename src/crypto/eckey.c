@@ -401,8 +401,7 @@ static int p256_point_valid(const uint8_t pub[65]) {
     EC_POINT *q = EC_POINT_new(g);
     /* oct2point refuses coordinates out of range and points off the curve */
     int ok = q != NULL && EC_POINT_oct2point(g, q, pub, CS_P256_PUB_LEN, NULL) == 1 &&
-             EC_POINT_is_at_infinity(g, q) == 0 &&
-             EC_POINT_is_on_curve(g, q, NULL) == 1;
+             EC_POINT_is_at_infinity(g, q) == 0 && EC_POINT_is_on_curve(g, q, NULL) == 1;
     EC_POINT_free(q);
     ERR_clear_error();
     return ok;

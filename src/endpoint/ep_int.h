@@ -18,7 +18,7 @@
 #include "endpoint/txq.h"
 #include "endpoint/keylog.h"
 
-#define CS_EP_BATCH      64   /* datagrams per recvmmsg() */
+#define CS_EP_BATCH 64 /* datagrams per recvmmsg() */
 /* Answers to a receive batch leave together (sendmmsg), but none waits more
  * than this for the rest of the batch: a batch of handshake messages costs
  * ECDH and ECDSA operations of about 0.1 ms each, and holding the first
