@@ -1090,7 +1090,10 @@ static void run(lg *L, lg_result *r) {
 /* Before the sessions are held: one GET on every established session, to
  * count those the server still answers on (a server may have dropped some). */
 static void verify(lg *L, lg_result *r) {
-    double secs = L->est_timeout < 3 ? L->est_timeout : 3;
+    /* 3 s, plus 1 s per 100,000 sessions (a million probes take seconds) */
+    double secs = 3 + (double)L->S / 100000;
+    if (L->est_timeout < secs)
+        secs = L->est_timeout;
     uint64_t limit = L->now_us + (uint64_t)(secs * 1e6);
     uint32_t next = 0;
     while (!stop_flag && L->now_us < limit) {

@@ -41,7 +41,9 @@ size_t cs_sx_footprint(const coapsec_endpoint_config *cfg) {
     size_t n = sizeof(coapsec_endpoint) + sizeof(coapsec_coap_ctx);
     n += (size_t)CS_EP_BATCH * CS_EP_DGRAM_MAX;
     n += cap * (sizeof(coapsec_coap_peer) + sizeof(cs_peer) + sizeof(cs_slot_sec) +
-                sizeof(cs_sx_slot) + sizeof(cs_sess) + CS_PKI_SLOT_BYTES);
+                sizeof(cs_sess) + CS_PKI_SLOT_BYTES);
+    if (cfg->ping_interval_ms) /* keepalive state: only when pings are configured */
+        n += cap * sizeof(cs_sx_slot);
     n += hcap * sizeof(uint32_t);
     n += nhs * (sizeof(cs_hs_ent) + sizeof(cs_sess));
     n += npend * sizeof(cs_pending) + nwait * sizeof(cs_wait);
@@ -63,9 +65,11 @@ int cs_sx_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg) {
     if (x->dead_after > UINT16_MAX) /* cs_peer.missed is 16 bits */
         x->dead_after = UINT16_MAX;
     x->max_client = cfg->max_client_sessions ? cfg->max_client_sessions : ep->peers.cap;
-    x->slot = calloc(ep->peers.cap, sizeof *x->slot);
+    /* The per-slot ping time exists only when pings are configured (ping_ms
+     * is fixed at creation): an endpoint without keepalive pays nothing. */
+    x->slot = x->ping_ms ? calloc(ep->peers.cap, sizeof *x->slot) : NULL;
     x->wait = calloc(x->nwait, sizeof *x->wait);
-    if (!x->slot || !x->wait)
+    if ((x->ping_ms && !x->slot) || !x->wait)
         return COAPSEC_ERR_NOMEM;
     x->memory = cs_sx_footprint(cfg);
     return 0;
@@ -79,12 +83,13 @@ void cs_sx_free(coapsec_endpoint *ep) {
 }
 
 void cs_sx_slot_new(coapsec_endpoint *ep, uint32_t slot) {
-    if (ep->sx.slot && slot < ep->peers.cap) {
+    if (slot >= ep->peers.cap)
+        return;
+    if (ep->sx.slot)
         memset(&ep->sx.slot[slot], 0, sizeof ep->sx.slot[slot]);
-        cs_peer *p = &ep->peers.peers[slot];
-        p->ping_out = p->dead = 0;
-        p->missed = 0;
-    }
+    cs_peer *p = &ep->peers.peers[slot];
+    p->ping_out = p->dead = 0;
+    p->missed = 0;
 }
 
 /* ---- helpers -------------------------------------------------------------------- */
@@ -319,11 +324,11 @@ void cs_sx_established(coapsec_endpoint *ep, uint32_t slot) {
 
 static coapsec_tstamp slot_expiry(const coapsec_endpoint *ep, uint32_t s) {
     const cs_peer *p = &ep->peers.peers[s];
-    const cs_sx_slot *k = &ep->sx.slot[s];
     coapsec_tstamp t = COAPSEC_TSTAMP_NONE;
     if (ep->sx.idle_ms && p->last_rx + ep->sx.idle_ms < t)
         t = p->last_rx + ep->sx.idle_ms;
     if (ep->sx.ping_ms && !p->dead && ep->sec[s].coap_open) {
+        const cs_sx_slot *k = &ep->sx.slot[s];
         coapsec_tstamp base = p->last_rx > k->last_ping ? p->last_rx : k->last_ping;
         if (base + ep->sx.ping_ms < t)
             t = base + ep->sx.ping_ms;
@@ -333,7 +338,7 @@ static coapsec_tstamp slot_expiry(const coapsec_endpoint *ep, uint32_t s) {
 
 coapsec_tstamp cs_sx_expiry(const coapsec_endpoint *ep) {
     coapsec_tstamp t = COAPSEC_TSTAMP_NONE;
-    if (!ep->sx.wait || !ep->sx.slot)
+    if (!ep->sx.wait)
         return t;
     for (uint32_t i = 0; i < ep->sx.nwait; i++)
         if (ep->sx.wait[i].state == CS_WAIT_QUEUED && ep->sx.wait[i].deadline < t)

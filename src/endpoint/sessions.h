@@ -39,7 +39,7 @@ typedef struct cs_wait {
 #define CS_WAIT_HANDLE_BASE (1 << 29)
 
 typedef struct cs_sx {
-    cs_sx_slot *slot; /* per peer slot */
+    cs_sx_slot *slot; /* per peer slot; NULL when no pings are configured (ping_ms 0) */
     cs_wait *wait;
     uint32_t nwait;
     uint16_t wseq;
