@@ -345,8 +345,20 @@ coapsec_tstamp cs_sx_expiry(const coapsec_endpoint *ep) {
             t = ep->sx.wait[i].deadline;
     if (!ep->sx.idle_ms && !ep->sx.ping_ms)
         return t;
+    /* The LRU list is ordered by last_rx (every touch sets it to the current
+     * time and moves the slot to the head), and a slot's idle and ping
+     * deadlines are both at least last_rx + the shorter interval. Walking from
+     * the oldest end, the first slot whose last_rx + that interval is not
+     * earlier than the best deadline so far ends the walk: no newer slot can
+     * be earlier. Only slots passed over (dead, waiting for a ping's answer,
+     * not open) are visited beyond it, not every session. */
+    uint64_t iv = ep->sx.idle_ms;
+    if (ep->sx.ping_ms && (iv == 0 || ep->sx.ping_ms < iv))
+        iv = ep->sx.ping_ms;
     const cs_peer_table *pt = &ep->peers;
-    for (uint32_t s = pt->lru_head; s != CS_PEER_NONE; s = pt->peers[s].lru_next) {
+    for (uint32_t s = pt->lru_tail; s != CS_PEER_NONE; s = pt->peers[s].lru_prev) {
+        if (pt->peers[s].last_rx + iv >= t)
+            break;
         coapsec_tstamp e = slot_expiry(ep, s);
         if (e < t)
             t = e;
