@@ -13,6 +13,10 @@
  *   ecdhe-handshake  full ECDHE-ECDSA handshakes/s (TLS_ECDHE_ECDSA_WITH_
  *                    AES_128_CCM_8, raw public keys, mutual authentication):
  *                    like psk-handshake, the client presenting a P-256 key
+ *   cert-handshake   the same with X.509 certificates (TS-0008 Certificate
+ *                    mode): the client presents --cert/--key and verifies
+ *                    the server's chain against --ca, the server verifies
+ *                    the client's chain
  *   resume-handshake abbreviated PSK handshakes/s (RFC 5246 §7.3 session ID
  *                    or RFC 5077 ticket, whichever the server gives): each
  *                    slot does one full handshake, keeps the session and
@@ -39,9 +43,10 @@
 #include "lg.h"
 #include "loadgen.h"
 
-enum lg_mode { M_NOSEC, M_PSK, M_PSK_HS, M_ECDHE_HS, M_RESUME_HS, M_ECHO };
-static const char *const mode_names[] = {
-    "nosec", "psk", "psk-handshake", "ecdhe-handshake", "resume-handshake", "echo"};
+enum lg_mode { M_NOSEC, M_PSK, M_PSK_HS, M_ECDHE_HS, M_RESUME_HS, M_ECHO, M_CERT_HS };
+static const char *const mode_names[] = {"nosec",            "psk",  "psk-handshake",
+                                         "ecdhe-handshake",  "resume-handshake",
+                                         "echo",             "cert-handshake"};
 
 enum sess_state { SS_IDLE, SS_HS, SS_UP, SS_DEAD };
 
@@ -96,6 +101,7 @@ typedef struct lg {
     /* options */
     int mode;
     const char *uri_text, *psk_id, *psk_key, *json, *ready_file, *path_opt, *key_file;
+    const char *cert_file, *ca_file; /* cert-handshake */
     unsigned S, A, W, hs_window;
     uint32_t addr_base; /* first address index of this run */
     double duration, hold, est_timeout;
@@ -113,7 +119,9 @@ typedef struct lg {
     uint32_t addr_mod; /* handshake mode: address indices cycle modulo this */
     coapsec_dtls_config dcfg;
     coapsec_dtls_key *ec_key;    /* ecdhe-handshake: our P-256 key (--key, else generated) */
-    coapsec_dtls_identity ec_id; /* ... presented as a raw public key */
+    coapsec_dtls_identity ec_id; /* ... presented as a raw public key (or with a chain) */
+    coapsec_dtls_trust *trust;   /* cert-handshake: the CA that signed the server's chain */
+    uint8_t *cert_list;          /* cert-handshake: our chain as a TLS certificate_list */
     coapsec_dtls_hs *hs;
     coapsec_dtls_session *saved; /* resume-handshake: one saved session per slot */
     int32_t *hs_free;
@@ -183,7 +191,8 @@ static uint64_t xorshift(lg *L) {
 
 /* Handshake modes: each slot handshakes, closes and starts over. */
 static int is_hs(const lg *L) {
-    return L->mode == M_PSK_HS || L->mode == M_ECDHE_HS || L->mode == M_RESUME_HS;
+    return L->mode == M_PSK_HS || L->mode == M_ECDHE_HS || L->mode == M_RESUME_HS ||
+           L->mode == M_CERT_HS;
 }
 
 static int is_dtls(const lg *L) {
@@ -437,7 +446,7 @@ static int start_hs(lg *L, uint32_t i) {
     L->cur = i;
     L->in_dtls = 1;
     int rc;
-    if (L->mode == M_ECDHE_HS) { /* 0xC0AE only: no PSK offered */
+    if (L->mode == M_ECDHE_HS || L->mode == M_CERT_HS) { /* 0xC0AE only: no PSK offered */
         coapsec_dtls_client_creds cr;
         memset(&cr, 0, sizeof cr);
         cr.identity = &L->ec_id;
@@ -670,7 +679,8 @@ static void pump(lg *L, int establishing) {
 static void usage(FILE *f) {
     fputs("usage: coapsec bench [OPTIONS] URI\n"
           "  --mode M          nosec (coap://), psk (coaps://), psk-handshake,\n"
-          "                    ecdhe-handshake (RPK, mutual), resume-handshake (PSK,\n"
+          "                    ecdhe-handshake (RPK, mutual), cert-handshake (X.509,\n"
+          "                    mutual: --key, --cert, --ca), resume-handshake (PSK,\n"
           "                    abbreviated: session ID or ticket), echo (a plain UDP\n"
           "                    echo server)\n"
           "  --sessions S      client sessions, one 127/8 source address each (default 100)\n"
@@ -688,6 +698,9 @@ static void usage(FILE *f) {
           "  --key FILE        ecdhe-handshake: our P-256 private key (PEM), presented as\n"
           "                    a raw public key (default: a new key per run); the\n"
           "                    server's key is accepted unchecked (its signature is verified)\n"
+          "  --cert FILE       cert-handshake: our certificate chain (PEM, leaf first)\n"
+          "  --ca FILE         cert-handshake: CA certificate(s) the server's chain must\n"
+          "                    verify against (no name check)\n"
           "  --path P          request path (default: the URI's path, else /)\n"
           "  --json FILE       write the figures as JSON (- = stdout)\n"
           "  --addr-base N     first source address index (default random); runs with\n"
@@ -730,6 +743,8 @@ static int parse_args(lg *L, int argc, char **argv) {
         {"psk-id", required_argument, NULL, 'i'},
         {"psk-key", required_argument, NULL, 'k'},
         {"key", required_argument, NULL, 'K'},
+        {"cert", required_argument, NULL, 'C'},
+        {"ca", required_argument, NULL, 'A'},
         {"path", required_argument, NULL, 'p'},
         {"json", required_argument, NULL, 'j'},
         {"addr-base", required_argument, NULL, 'b'},
@@ -786,6 +801,12 @@ static int parse_args(lg *L, int argc, char **argv) {
             break;
         case 'K':
             L->key_file = optarg;
+            break;
+        case 'C':
+            L->cert_file = optarg;
+            break;
+        case 'A':
+            L->ca_file = optarg;
             break;
         case 'p':
             L->path_opt = optarg;
@@ -908,6 +929,49 @@ static int setup_ecdhe(lg *L) {
     return 0;
 }
 
+/* Certificate dates are checked against the real time (seconds since 1970). */
+static int64_t wall_seconds(void *user) {
+    (void)user;
+    return (int64_t)time(NULL);
+}
+
+/* cert-handshake: --key with its chain (--cert) for client authentication,
+ * and the server's chain verified against --ca (TS-0008 Certificate mode). */
+static int setup_cert(lg *L) {
+    if (!L->key_file || !L->cert_file || !L->ca_file) {
+        fprintf(stderr, "coapsec bench: cert-handshake needs --key, --cert and --ca\n");
+        return -1;
+    }
+    if (setup_ecdhe(L) != 0)
+        return -1;
+    FILE *f = fopen(L->cert_file, "rb");
+    char *pem = malloc(65536);
+    size_t n = f && pem ? fread(pem, 1, 65535, f) : 0;
+    if (f)
+        fclose(f);
+    size_t len = 0;
+    L->cert_list = malloc(16384);
+    int rc = n > 0 && L->cert_list
+                 ? coapsec_dtls_cert_list_from_pem(pem, n, L->cert_list, 16384, &len)
+                 : COAPSEC_ERR_IO;
+    free(pem);
+    if (rc == 0 && (rc = coapsec_dtls_trust_new(&L->trust)) == 0)
+        rc = coapsec_dtls_trust_add_file(L->trust, L->ca_file);
+    if (rc != 0) {
+        fprintf(stderr, "coapsec bench: --cert %s / --ca %s: %s\n", L->cert_file, L->ca_file,
+                coapsec_strerror(rc));
+        return -1;
+    }
+    L->ec_id.cert_list = L->cert_list;
+    L->ec_id.cert_list_len = len;
+    L->dcfg.cert_types = COAPSEC_DTLS_CT_X509;
+    L->dcfg.rpk_verify = NULL;
+    L->dcfg.trust = L->trust;
+    L->dcfg.wall_clock = wall_seconds;
+    L->dcfg.verify_name = 0;
+    return 0;
+}
+
 static int setup(lg *L) {
     L->net = calloc(1, sizeof *L->net);
     L->s = calloc(L->S, sizeof *L->s);
@@ -925,6 +989,8 @@ static int setup(lg *L) {
         L->dcfg.cb.recv = dtls_recv;
         L->dcfg.cb.event = dtls_event;
         if (L->mode == M_ECDHE_HS && setup_ecdhe(L) != 0)
+            return -1;
+        if (L->mode == M_CERT_HS && setup_cert(L) != 0)
             return -1;
         L->hs = calloc(nhs, sizeof *L->hs);
         L->hs_free = calloc(nhs, sizeof *L->hs_free);
@@ -1009,6 +1075,8 @@ static void teardown(lg *L) {
     free(L->s);
     free(L->net);
     coapsec_dtls_key_free(L->ec_key);
+    coapsec_dtls_trust_free(L->trust);
+    free(L->cert_list);
 }
 
 /* ---- phases ------------------------------------------------------------------------ */

@@ -76,6 +76,26 @@ else
     HAVE_KEYS=0
     echo "bench: openssl could not make P-256 keys: ECDHE figures are null" >&2
 fi
+# Certificate mode (X.509, mutual): a P-256 CA signing a server and a client
+# certificate with SHA-256, the profile TS-0008 requires.
+HAVE_CERTS=0
+if [ "$HAVE_KEYS" = 1 ] && (
+    cd "$KEYS" &&
+        openssl ecparam -name prime256v1 -genkey -noout -out ca.key &&
+        openssl req -x509 -new -key ca.key -sha256 -days 30 -subj "/CN=bench CA" \
+            -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign" -out ca.crt &&
+        for who in server client; do
+            printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$who.ext" &&
+                openssl req -new -key "$who.key" -subj "/CN=bench-$who" -out "$who.csr" &&
+                openssl x509 -req -in "$who.csr" -CA ca.crt -CAkey ca.key -CAcreateserial \
+                    -sha256 -days 30 -extfile "$who.ext" -out "$who.crt" || exit 1
+        done
+) >/dev/null 2>&1; then
+    HAVE_CERTS=1
+else
+    echo "bench: openssl could not make the certificates: cert_handshakes_per_s is null" >&2
+fi
 # libcoap's gnutls build takes TLS_*_AES_128_CCM_8 only through a priority file.
 GNUTLS_CFG=$SRC/tests/interop/gnutls-ccm8-only.config
 GNUTLS_ENV=()
@@ -141,6 +161,17 @@ start_server() { # NAME
         [ "$name" = coapsec-base ] && extra=(--max-sessions 64)
         start_bg "srv-$name-$p" "${PIN_SRV[@]}" "$TOOL" server -A 127.0.0.1 -p "$p" \
             -k "$PSK_KEY" --nosec "${extra[@]}"
+        ;;
+    coapsec-cert) # X.509, the client's chain verified against the CA
+        start_bg "srv-$name-$p" "${PIN_SRV[@]}" "$TOOL" server -A 127.0.0.1 -p "$p" \
+            -c "$KEYS/server.crt" -j "$KEYS/server.key" -C "$KEYS/ca.crt" --nosec \
+            --max-handshakes $HS_LOAD_WINDOW
+        ;;
+    libcoap_openssl-cert | libcoap_gnutls-cert)
+        local bin=coap-server-openssl env=()
+        [ "$name" = libcoap_gnutls-cert ] && bin=coap-server-gnutls env=("${GNUTLS_ENV[@]}")
+        start_bg "srv-$name-$p" "${env[@]}" "${PIN_SRV[@]}" "$bin" -A 127.0.0.1 -p "$p" \
+            -c "$KEYS/server.crt" -j "$KEYS/server.key" -C "$KEYS/ca.crt"
         ;;
     coapsec-nosec)
         start_bg "srv-$name-$p" "${PIN_SRV[@]}" "$TOOL" server -A 127.0.0.1 -p "$p"
@@ -280,8 +311,8 @@ cap_for() { echo $(($1 + 256)); }
 for srv in "${SERVERS[@]}"; do
     [ "$srv" = coapsec ] && base_rss
     SRV_CAP=$(cap_for $HELD)
-    for m in psk_handshakes_per_s ecdhe_handshakes_per_s resume_handshakes_per_s dtls_get_per_s \
-        dtls_get_per_s_10k bytes_per_session sessions_held; do
+    for m in psk_handshakes_per_s ecdhe_handshakes_per_s cert_handshakes_per_s \
+        resume_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k bytes_per_session sessions_held; do
         R[$m,$srv]=null
     done
     if ! have_server "$srv"; then
@@ -326,6 +357,13 @@ for srv in "${SERVERS[@]}"; do
     measure dtls_get_per_s "$srv" "get-$srv" --mode psk --sessions $SESSIONS --window $WINDOW \
         --hs-window $HS_WINDOW --duration $DUR "$U"
     stop_bg "$SRV_PID"
+    # Certificate mode, mutual: the same server restarted with its X.509 chain.
+    if [ "$HAVE_CERTS" = 1 ] && start_server "$srv-cert" && [ -n "$SRV_SPORT" ]; then
+        measure cert_handshakes_per_s "$srv" "cert-$srv" --mode cert-handshake \
+            --window $HS_LOAD_WINDOW --duration $HS_DUR --key "$KEYS/client.key" \
+            --cert "$KEYS/client.crt" --ca "$KEYS/ca.crt" "coaps://127.0.0.1:$SRV_SPORT/"
+        stop_bg "$SRV_PID"
+    fi
 done
 
 # ---- memory sweep (full run only): RSS per established idle session ------------
@@ -381,7 +419,8 @@ done
 num() { # print a value rounded (integers for rates/bytes), or null
     if [ "${1:-null}" = null ]; then echo null; else printf '%.0f' "$1"; fi
 }
-METRICS=(psk_handshakes_per_s ecdhe_handshakes_per_s resume_handshakes_per_s dtls_get_per_s dtls_get_per_s_10k
+METRICS=(psk_handshakes_per_s ecdhe_handshakes_per_s cert_handshakes_per_s resume_handshakes_per_s
+    dtls_get_per_s dtls_get_per_s_10k
     nosec_get_per_s bytes_per_session sessions_held udp_echo_per_s)
 for n in $MEM_SIZES; do
     METRICS+=("bytes_per_session_$((n / 1000))k" "sessions_held_$((n / 1000))k")

@@ -2,7 +2,8 @@
 # test_bench_smoke.sh - smoke run of the benchmark machinery (bench/run.sh with
 # SMOKE=1, tiny runs): the load generator must get answers from coapsec's NoSec
 # server and from libcoap's coap-server-notls, from coapsec's DTLS-PSK server
-# and from its ECDHE-ECDSA server (raw public keys, RFC 7250, mutual), and
+# (full and resumed handshakes), from its ECDHE-ECDSA server with raw public
+# keys (RFC 7250) and with X.509 certificates (both mutual), and
 # results.json must carry every metric key. No timing assertions: speed is `make bench`'s business.
 # Also checks the load generator's own error paths (usage, no server).
 set -u
@@ -23,6 +24,8 @@ check "usage error -> 2" [ $? = 2 ]
 check "psk mode needs coaps:// -> 2" [ $? = 2 ]
 "$LOADGEN" --mode ecdhe-handshake --key "$CS_TMP/no-such.key" coaps://127.0.0.1:1/ >/dev/null 2>&1
 check "ecdhe-handshake: unreadable --key -> setup error 3" [ $? = 3 ]
+"$LOADGEN" --mode cert-handshake coaps://127.0.0.1:1/ >/dev/null 2>&1
+check "cert-handshake without --key/--cert/--ca -> setup error 3" [ $? = 3 ]
 
 # Nobody listening: the run completes nothing and says so (exit 1, status no-response).
 port=$(free_udp_port)
@@ -40,12 +43,12 @@ rc=$?
 check "run.sh exit 0" [ $rc = 0 ]
 J=$OUT/results.json
 check "results.json written" [ -s "$J" ]
-for k in psk_handshakes_per_s ecdhe_handshakes_per_s resume_handshakes_per_s dtls_get_per_s \
-    dtls_get_per_s_10k nosec_get_per_s bytes_per_session udp_echo_per_s; do
+for k in psk_handshakes_per_s ecdhe_handshakes_per_s cert_handshakes_per_s resume_handshakes_per_s \
+    dtls_get_per_s dtls_get_per_s_10k nosec_get_per_s bytes_per_session udp_echo_per_s; do
     check "key $k" grep -q "^  \"$k\": {" "$J"
 done
-for k in psk_handshakes_per_s ecdhe_handshakes_per_s resume_handshakes_per_s dtls_get_per_s \
-    dtls_get_per_s_10k nosec_get_per_s bytes_per_session; do
+for k in psk_handshakes_per_s ecdhe_handshakes_per_s cert_handshakes_per_s resume_handshakes_per_s \
+    dtls_get_per_s dtls_get_per_s_10k nosec_get_per_s bytes_per_session; do
     check "$k has coapsec, libcoap_openssl, libcoap_gnutls" \
         bash -c "grep '^  \"$k\": {' '$J' | grep -q '\"coapsec\": .*\"libcoap_openssl\": .*\"libcoap_gnutls\": '"
 done
@@ -55,6 +58,9 @@ check "coap-server-notls answered" bash -c "grep '^  \"nosec_get_per_s\": {' '$J
 # ECDHE-ECDSA, raw public keys, mutual: coapsec's server pins the load generator's key.
 check "coapsec ECDHE-ECDSA (RPK, mutual) handshakes answered" \
     bash -c "grep '^  \"ecdhe_handshakes_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
+# Certificate mode (X.509 chains both ways, verified against the run's CA).
+check "coapsec certificate-mode handshakes answered" \
+    bash -c "grep '^  \"cert_handshakes_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
 # Abbreviated handshakes: counted only when the server really resumed.
 check "coapsec resumed handshakes answered" \
     bash -c "grep '^  \"resume_handshakes_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
