@@ -44,9 +44,9 @@
 #include "loadgen.h"
 
 enum lg_mode { M_NOSEC, M_PSK, M_PSK_HS, M_ECDHE_HS, M_RESUME_HS, M_ECHO, M_CERT_HS };
-static const char *const mode_names[] = {"nosec",            "psk",  "psk-handshake",
-                                         "ecdhe-handshake",  "resume-handshake",
-                                         "echo",             "cert-handshake"};
+static const char *const mode_names[] = {
+    "nosec", "psk",           "psk-handshake", "ecdhe-handshake", "resume-handshake",
+    "echo",  "cert-handshake"};
 
 enum sess_state { SS_IDLE, SS_HS, SS_UP, SS_DEAD };
 
