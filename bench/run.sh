@@ -51,7 +51,7 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 if [ "$SMOKE" = 1 ]; then
     DUR=0.5 HS_DUR=0.5 REPS=1 HELD=300 MEM_SIZES="" EST_TIMEOUT=3
 elif [ "$QUICK" = 1 ]; then
-    DUR=1.2 HS_DUR=1.2 REPS=1 HELD=10000 MEM_SIZES="" EST_TIMEOUT=4
+    DUR=0.8 HS_DUR=0.6 REPS=1 HELD=10000 MEM_SIZES="" EST_TIMEOUT=2
 else
     DUR=10 HS_DUR=10 REPS=3 HELD=10000 MEM_SIZES=${BENCH_MEM_SIZES:-1000 10000 100000 1000000}
     EST_TIMEOUT=240
@@ -235,20 +235,38 @@ rate() {
 
 declare -A R     # R[metric,server] = value
 declare -A CPU   # CPU[metric,server] = load generator CPU % (median run)
+declare -A SCPU  # SCPU[metric,server] = server CPU microseconds per operation (median run)
 progress() { echo "bench: $*" >&2; }
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
-# measure METRIC SERVER TAG ARGS...: REPS runs, median into R.
+# srv_ticks: user+system CPU of the server under test so far, in clock ticks.
+srv_ticks() { awk '{ print $14 + $15 }' "/proc/$SRV_PID/stat" 2>/dev/null || echo 0; }
+
+# measure METRIC SERVER TAG ARGS...: REPS runs, median into R. Also the load
+# generator's CPU share, and the server's CPU time per completed operation
+# (request or handshake): when the load generator is near 100 % of its core,
+# the rate is its limit, and the server's CPU per operation is what compares
+# servers (the figure libcoap's issue numbers are given in).
 measure() {
-    local metric=$1 srv=$2 tag=$3 i vals=() cpus=()
+    local metric=$1 srv=$2 tag=$3 i vals=() cpus=() scpus=() t0 t1 ok
     shift 3
     for ((i = 1; i <= REPS; i++)); do
+        t0=$(srv_ticks)
         load "$tag-$i" "$@"
+        t1=$(srv_ticks)
         vals+=("$(rate "$tag-$i")")
         cpus+=("$(jget "$CS_TMP/$tag-$i.json" loadgen_cpu_pct)")
+        ok=$(jget "$CS_TMP/$tag-$i.json" ok)
+        if [ "$ok" != null ] && [ "$ok" -gt 0 ] 2>/dev/null; then
+            scpus+=("$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$ok" 'BEGIN { printf "%.2f", d / hz * 1e6 / n }')")
+        else
+            scpus+=(null)
+        fi
     done
     R[$metric,$srv]=$(median "${vals[@]}")
     CPU[$metric,$srv]=$(median "${cpus[@]}")
-    progress "$metric $srv: ${R[$metric,$srv]} (runs: ${vals[*]}; load generator CPU ${CPU[$metric,$srv]} %)"
+    SCPU[$metric,$srv]=$(median "${scpus[@]}")
+    progress "$metric $srv: ${R[$metric,$srv]} (runs: ${vals[*]}; load generator CPU ${CPU[$metric,$srv]} %; server CPU ${SCPU[$metric,$srv]} us per operation)"
 }
 
 # held SERVER N TAG DURATION: establish N sessions (100 active), run DURATION,
@@ -447,6 +465,29 @@ JSON=$OUT/results.json
         done
         printf '}'
     done
+    # Next to each rate measured by `measure`: the server's CPU time per
+    # operation and the load generator's CPU share (medians of the runs).
+    for side in server loadgen; do
+        if [ $side = server ]; then printf ',\n  "_server_cpu_us_per_op": {'; else
+            printf ',\n  "_loadgen_cpu_pct": {'
+        fi
+        msep=""
+        for m in "${METRICS[@]}"; do
+            case $m in *_per_s | *_per_s_10k) ;; *) continue ;; esac
+            [ "$m" = dtls_get_per_s_10k ] && continue
+            printf '%s"%s": {' "$msep" "$m"
+            sep=""
+            for k in $(keys_of "$m"); do
+                if [ $side = server ]; then v=${SCPU[$m,$k]:-null}; else v=${CPU[$m,$k]:-null}; fi
+                [ "$v" = null ] || v=$(printf '%.2f' "$v")
+                printf '%s"%s": %s' "$sep" "$k" "$v"
+                sep=", "
+            done
+            printf '}'
+            msep=", "
+        done
+        printf '}'
+    done
     printf ',\n  "_machine": {"cpu": "%s", "cpus": %s, "quick": %s, "runs_per_figure": %s, "duration_s": %s, "sessions": %s, "window": %s, "held_sessions": %s}\n}\n' \
         "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1 | tr -d '"\\')" "$(nproc)" \
         "$([ "$QUICK" = 1 ] || [ "$SMOKE" = 1 ] && echo true || echo false)" "$REPS" "$DUR" \
@@ -478,3 +519,20 @@ printf '%-24s %12s (recvmmsg/sendmmsg: %s)\n' "udp echo ceiling" "$(num "${R[udp
     "$(num "${R[udp_echo_per_s,limit_mmsg]:-null}")"
 echo "bytes_per_session ratios are other / coapsec (larger = coapsec uses less)."
 echo "results: $JSON"
+echo
+echo "server CPU per operation (us; median run) and load generator CPU share:"
+printf '%-24s %14s %14s %8s %14s %8s\n' metric coapsec libcoap-openssl ratio libcoap-gnutls ratio
+for m in psk_handshakes_per_s ecdhe_handshakes_per_s cert_handshakes_per_s resume_handshakes_per_s \
+    dtls_get_per_s nosec_get_per_s; do
+    cell() { # server -> "12.34 (97%)"
+        local s=${SCPU[$m,$1]:-null} l=${CPU[$m,$1]:-null}
+        [ "$s" = null ] && { echo "-"; return; }
+        printf '%.2f (%.0f%%)' "$s" "${l/null/0}"
+    }
+    a=${SCPU[$m,coapsec]:-null}
+    printf '%-24s %14s %14s %8s %14s %8s\n' "$m" "$(cell coapsec)" "$(cell libcoap_openssl)" \
+        "$(ratio "${SCPU[$m,libcoap_openssl]:-null}" "$a")" "$(cell libcoap_gnutls)" \
+        "$(ratio "${SCPU[$m,libcoap_gnutls]:-null}" "$a")"
+done
+echo "CPU ratios are other / coapsec (larger = coapsec needs less server CPU per operation);"
+echo "in brackets the load generator's share of its core: near 100 % the rate is its limit."
