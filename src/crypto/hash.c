@@ -114,8 +114,8 @@ int cs_hmac_sha256_3(const uint8_t *key, size_t keylen, const void *p1, size_t l
     if (ctx == NULL || EVP_MAC_init(ctx, keylen > 0 ? key : nokey, keylen, NULL) != 1 ||
         (l1 > 0 && EVP_MAC_update(ctx, p1, l1) != 1) ||
         (l2 > 0 && EVP_MAC_update(ctx, p2, l2) != 1) ||
-        (l3 > 0 && EVP_MAC_update(ctx, p3, l3) != 1) ||
-        EVP_MAC_final(ctx, out, &outl, 32) != 1 || outl != 32) {
+        (l3 > 0 && EVP_MAC_update(ctx, p3, l3) != 1) || EVP_MAC_final(ctx, out, &outl, 32) != 1 ||
+        outl != 32) {
         ERR_clear_error();
         OPENSSL_cleanse(out, 32);
         return COAPSEC_ERR_CRYPTO;
