@@ -61,7 +61,10 @@ free_udp_port() {
     local count=${1:-1} p i ok tries
     require_cmd ss
     for tries in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
+        # below the kernel's ephemeral range (32768-60999 by default), so that
+        # a port found free is not taken by some client socket's automatic bind
+        # before our server or proxy binds it
+        p=$((20000 + RANDOM % 12000))
         ok=1
         for ((i = 0; i < count; i++)); do
             if udp_port_busy $((p + i)); then

@@ -33,11 +33,20 @@ lane() {
     local name=$1 sport=$2 loss=$3 maxr=$4 count=$5 seed=$6 method=$7 factor=$8 pport uri
     shift 8
     trap 'kill $ppid 2>/dev/null; wait $ppid 2>/dev/null' EXIT
-    pport=$(free_udp_port)
-    "$PROXY" --listen "$pport" --target 127.0.0.1:"$sport" --seed "$seed" --loss "$loss" "$@" \
-        >"$CS_TMP/$name.proxy" 2>&1 &
-    local ppid=$!
-    wait_for_udp_port "$pport"
+    # Lanes pick their proxy ports at the same time: if another process took
+    # the port first, our proxy exits (bind fails) and we try another port,
+    # rather than talking through someone else's proxy.
+    local ppid try
+    for try in 1 2 3 4 5; do
+        pport=$(free_udp_port)
+        "$PROXY" --listen "$pport" --target 127.0.0.1:"$sport" --seed "$seed" --loss "$loss" "$@" \
+            >"$CS_TMP/$name.proxy" 2>&1 &
+        ppid=$!
+        wait_for_udp_port "$pport"
+        sleep 0.1
+        kill -0 "$ppid" 2>/dev/null && break
+        echo "  $name: proxy could not listen on $pport, trying another port"
+    done
     if [ "$method" = put ]; then uri=coap://127.0.0.1:$pport/loss; else
         uri=coap://127.0.0.1:$pport/time
     fi
