@@ -63,6 +63,11 @@ void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t 
 int cs_hmac_sha256_3(const uint8_t *key, size_t keylen, const void *p1, size_t l1, const void *p2,
                      size_t l2, const void *p3, size_t l3, uint8_t out[32]);
 
+/** P_SHA256(secret, s1 || s2) (RFC 5246 §5), outlen bytes; HMAC keyed once
+ *  for all its blocks. Returns 0, or COAPSEC_ERR_CRYPTO with out wiped. */
+int cs_p_sha256(const uint8_t *secret, size_t secretlen, const void *s1, size_t l1, const void *s2,
+                size_t l2, uint8_t *out, size_t outlen);
+
 /** TLS 1.2 PRF with SHA-256 (RFC 5246 §5): out = P_SHA256(secret, label || seed). */
 int cs_tls12_prf(const uint8_t *secret, size_t secretlen, const char *label, const uint8_t *seed,
                  size_t seedlen, uint8_t *out, size_t outlen);

@@ -5,7 +5,9 @@
  * cs_sha256_ctx, so a transcript hash can be forked by copying the struct
  * and needs no freeing. SHA256_Init/Update/Final are deprecated in OpenSSL
  * 3.0 but remain the only allocation-free, copyable interface; this file
- * alone uses them. HMAC keeps one EVP_MAC_CTX per thread, re-keyed per call.
+ * alone uses them. HMAC keeps one EVP_MAC_CTX per thread, re-keyed per call;
+ * P_SHA256 (the TLS 1.2 PRF's expansion) keys it once per call and restarts
+ * it keyed for each further block.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/crypto.h"
@@ -136,4 +138,46 @@ void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t 
         ERR_clear_error();
         hmac_oneshot(key, keylen, data, len, out);
     }
+}
+
+int cs_p_sha256(const uint8_t *secret, size_t secretlen, const void *s1, size_t l1, const void *s2,
+                size_t l2, uint8_t *out, size_t outlen) {
+    static const uint8_t nokey[1];
+    EVP_MAC_CTX *ctx = secretlen <= INT32_MAX ? hmac_ctx() : NULL;
+    uint8_t a[CS_SHA256_LEN], blk[CS_SHA256_LEN];
+    size_t pos = 0, outl = 0;
+    /* A(1) = HMAC(secret, seed): the only init that sets the key. Later
+     * inits pass no key, which libcrypto's HMAC takes as "restart with the
+     * key already set": it keeps the padded-key hash states instead of
+     * hashing the key blocks again (two SHA-256 blocks per HMAC). */
+    int ok = ctx != NULL &&
+             EVP_MAC_init(ctx, secretlen > 0 ? secret : nokey, secretlen, NULL) == 1 &&
+             (l1 == 0 || EVP_MAC_update(ctx, s1, l1) == 1) &&
+             (l2 == 0 || EVP_MAC_update(ctx, s2, l2) == 1) &&
+             EVP_MAC_final(ctx, a, &outl, sizeof a) == 1 && outl == sizeof a;
+    while (ok && pos < outlen) {
+        /* output block: HMAC(secret, A(i) || seed) */
+        ok = EVP_MAC_init(ctx, NULL, 0, NULL) == 1 && EVP_MAC_update(ctx, a, sizeof a) == 1 &&
+             (l1 == 0 || EVP_MAC_update(ctx, s1, l1) == 1) &&
+             (l2 == 0 || EVP_MAC_update(ctx, s2, l2) == 1) &&
+             EVP_MAC_final(ctx, blk, &outl, sizeof blk) == 1 && outl == sizeof blk;
+        if (!ok)
+            break;
+        size_t n = outlen - pos < sizeof blk ? outlen - pos : sizeof blk;
+        memcpy(out + pos, blk, n);
+        pos += n;
+        if (pos < outlen) /* A(i+1) = HMAC(secret, A(i)) */
+            ok = EVP_MAC_init(ctx, NULL, 0, NULL) == 1 && EVP_MAC_update(ctx, a, sizeof a) == 1 &&
+                 EVP_MAC_final(ctx, a, &outl, sizeof a) == 1 && outl == sizeof a;
+    }
+    OPENSSL_cleanse(a, sizeof a);
+    OPENSSL_cleanse(blk, sizeof blk);
+    if (!ok) {
+        /* The context may still hold the secret's key schedule: the next
+         * cs_hmac_* call re-keys it, and it is freed at thread exit. */
+        ERR_clear_error();
+        OPENSSL_cleanse(out, outlen);
+        return COAPSEC_ERR_CRYPTO;
+    }
+    return 0;
 }
