@@ -74,6 +74,10 @@ int cs_tls12_prf(const uint8_t *secret, size_t secretlen, const char *label, con
 
 /** Cryptographically secure random bytes; returns 0 or COAPSEC_ERR_CRYPTO. */
 int cs_random(void *buf, size_t len);
+/** The same quality of bytes, for values that are public once used (hello
+ *  randoms, session IDs, nonces, CoAP message IDs and tokens): served from a
+ *  per-thread buffer of DRBG output, so never for keys or secrets. */
+int cs_random_nonce(void *buf, size_t len);
 
 /** Constant-time comparison: 0 when equal (like memcmp for equality only). */
 int cs_ct_memcmp(const void *a, const void *b, size_t len);

@@ -58,7 +58,7 @@ int coapsec_dtls_client_start_ex(coapsec_dtls_conn *c, const coapsec_dtls_config
     if (cr->authority)
         memcpy(hs->authority, cr->authority, strlen(cr->authority) + 1);
     hs->deadline = COAPSEC_TSTAMP_NONE;
-    if (cs_cfg_random(cfg, hs->client_random, 32) != 0)
+    if (cs_cfg_nonce(cfg, hs->client_random, 32) != 0)
         return COAPSEC_ERR_CRYPTO;
     const coapsec_dtls_session *rs = cr->resume;
     /* Resume only what these credentials could also set up in full, and an
@@ -82,7 +82,7 @@ int coapsec_dtls_client_start_ex(coapsec_dtls_conn *c, const coapsec_dtls_config
             memcpy(hs->offer_sid, rs->session_id, rs->session_id_len);
             hs->offer_sid_len = rs->session_id_len;
         } else {
-            if (cs_cfg_random(cfg, hs->offer_sid, 32) != 0)
+            if (cs_cfg_nonce(cfg, hs->offer_sid, 32) != 0)
                 return COAPSEC_ERR_CRYPTO;
             hs->offer_sid_len = 32;
         }

@@ -67,17 +67,29 @@ const char *coapsec_dtls_alert_name(int alert) {
     }
 }
 
-int cs_cfg_random(const coapsec_dtls_config *cfg, uint8_t *buf, size_t n) {
+/* The configured generator if any, else libcrypto's (public: the buffered
+ * cs_random_nonce; secret: cs_random). */
+static int cfg_bytes(const coapsec_dtls_config *cfg, uint8_t *buf, size_t n, int public) {
 #ifdef COAPSEC_FUZZING
     (void)cfg;
+    (void)public;
     for (size_t i = 0; i < n; i++)
         buf[i] = (uint8_t)(0xA5 ^ i); /* fixed: fuzz runs are reproducible */
     return 0;
 #else
     if (cfg && cfg->rand)
         return cfg->rand(cfg->rand_user, buf, n) == 0 ? 0 : COAPSEC_ERR_CRYPTO;
-    return cs_random(buf, n) == 0 ? 0 : COAPSEC_ERR_CRYPTO;
+    int rc = public ? cs_random_nonce(buf, n) : cs_random(buf, n);
+    return rc == 0 ? 0 : COAPSEC_ERR_CRYPTO;
 #endif
+}
+
+int cs_cfg_random(const coapsec_dtls_config *cfg, uint8_t *buf, size_t n) {
+    return cfg_bytes(cfg, buf, n, 0);
+}
+
+int cs_cfg_nonce(const coapsec_dtls_config *cfg, uint8_t *buf, size_t n) {
+    return cfg_bytes(cfg, buf, n, 1);
 }
 
 void cs_emit(coapsec_dtls_conn *c, const coapsec_dtls_event *ev) {

@@ -253,6 +253,9 @@ void cs_cookie_compute(const uint8_t secret[32], const void *addr, size_t addrle
 
 /* --- conn.c services ------------------------------------------------------ */
 int cs_cfg_random(const coapsec_dtls_config *cfg, uint8_t *buf, size_t n);
+/* The same for values that are public once sent (hello randoms, session IDs,
+ * nonces, heartbeat payloads): cs_random_nonce unless cfg->rand is set. */
+int cs_cfg_nonce(const coapsec_dtls_config *cfg, uint8_t *buf, size_t n);
 /* Write one record of the given epoch and send it as a datagram. */
 int cs_send_record(coapsec_dtls_conn *c, uint8_t type, uint16_t epoch, const uint8_t *pt,
                    size_t len);

@@ -52,7 +52,7 @@ static int hb_send(coapsec_dtls_conn *c, uint8_t type, const uint8_t *payload, s
     cs_put16(m + 1, (uint32_t)plen);
     if (plen)
         memcpy(m + 3, payload, plen);
-    if (cs_cfg_random(c->cfg, m + 3 + plen, CS_HB_PAD) != 0)
+    if (cs_cfg_nonce(c->cfg, m + 3 + plen, CS_HB_PAD) != 0)
         return COAPSEC_ERR_CRYPTO;
     return cs_send_record(c, CS_CT_HEARTBEAT, c->write_epoch, m, total);
 }
@@ -77,7 +77,7 @@ int coapsec_dtls_conn_heartbeat(coapsec_dtls_conn *c, coapsec_tstamp now) {
     if (c->hb_flags & CS_HB_INFLIGHT)
         return COAPSEC_ERR_BUSY; /* §3: at most one in flight */
     uint8_t r[4];
-    if (cs_cfg_random(c->cfg, r, sizeof r) != 0)
+    if (cs_cfg_nonce(c->cfg, r, sizeof r) != 0)
         return COAPSEC_ERR_CRYPTO;
     c->hb_tag = (uint32_t)cs_get16(r) << 16 | cs_get16(r + 2);
     c->hb_retries = 0;

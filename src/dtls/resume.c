@@ -127,7 +127,7 @@ int cs_ticket_seal(coapsec_dtls_ticket_keys *tk, const coapsec_dtls_config *cfg,
     *p++ = s->id_len;
     memcpy(p, s->id, s->id_len);
     memcpy(out, tk->name[0], TK_NAME);
-    if (cs_cfg_random(cfg, out + TK_NAME, TK_NONCE) != 0)
+    if (cs_cfg_nonce(cfg, out + TK_NAME, TK_NONCE) != 0)
         return COAPSEC_ERR_CRYPTO;
     int rc =
         cs_ccm8_seal(tk->key[0], out + TK_NAME, out, TK_NAME, pt, ptlen, out + TK_NAME + TK_NONCE);

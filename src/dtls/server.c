@@ -155,7 +155,7 @@ static int resume_flight(coapsec_dtls_conn *c, const cs_client_hello *ch, const 
     c->max_plain = cs_ext_plain_limit(e->mfl, e->rsl);
     memcpy(hs->session_id, ch->sid, ch->sid_len);
     hs->session_id_len = (uint8_t)ch->sid_len;
-    if (cs_cfg_random(c->cfg, hs->server_random, 32) != 0)
+    if (cs_cfg_nonce(c->cfg, hs->server_random, 32) != 0)
         return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "no randomness");
     if (cs_key_block(c, hs->client_random, hs->server_random) != 0)
         return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "key derivation failed");
@@ -286,7 +286,7 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
     hs->peer_rsl = e.rsl;
     c->suite = (uint16_t)suite;
     c->max_plain = cs_ext_plain_limit(e.mfl, e.rsl);
-    if (cs_cfg_random(c->cfg, hs->server_random, 32) != 0)
+    if (cs_cfg_nonce(c->cfg, hs->server_random, 32) != 0)
         return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "no randomness");
 
     /* ServerHello: a fresh session ID when there is a cache to keep it in. */
@@ -298,7 +298,7 @@ static int on_client_hello(coapsec_dtls_conn *c, const uint8_t *p, size_t n, coa
     k += 32;
     hs->session_id_len = 0;
     if (c->cfg->cache && c->cfg->cache->cap) {
-        if (cs_cfg_random(c->cfg, hs->session_id, 32) != 0)
+        if (cs_cfg_nonce(c->cfg, hs->session_id, 32) != 0)
             return fail(c, COAPSEC_DTLS_ALERT_INTERNAL_ERROR, "no randomness");
         hs->session_id_len = 32;
     }

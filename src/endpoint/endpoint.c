@@ -72,8 +72,9 @@ static int cb_send(void *user, coapsec_peer_id id, const uint8_t *dgram, size_t 
 
 static void cb_random(void *user, void *buf, size_t len) {
     (void)user;
-    /* Tokens and MIDs must be unpredictable (RFC 7252 §5.3.1); never go on with weak ones. */
-    if (cs_random(buf, len) != 0)
+    /* Tokens and MIDs must be unpredictable (RFC 7252 §5.3.1), not secret:
+     * the buffered generator for public values. Never go on with weak ones. */
+    if (cs_random_nonce(buf, len) != 0)
         abort();
 }
 
