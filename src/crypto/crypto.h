@@ -155,6 +155,11 @@ int cs_ecdsa_p256_verify_hash(const uint8_t pub[65], const uint8_t hash[32], con
  * COAPSEC_ERR_UNSUPPORTED for a key that is not EC P-256. */
 int cs_p256_spki_encode(const uint8_t pub[65], uint8_t spki[91]);
 int cs_p256_spki_decode(const uint8_t *spki, size_t len, uint8_t pub[65]);
+/** The SPKI of an uncompressed point that is already known to be valid (our
+ *  own key's, or one that cs_p256_spki_decode, X.509 verification or an
+ *  authenticated ticket gave): the fixed header and the point, no check
+ *  (cs_p256_spki_encode checks the point on the curve, about 2 us). */
+void cs_p256_spki_wrap(const uint8_t pub[65], uint8_t spki[91]);
 /** SHA-256 over the SPKI DER (the RFC 7250 raw-public-key fingerprint). */
 void cs_spki_fingerprint(const uint8_t *spki, size_t len, uint8_t out[32]);
 

@@ -29,10 +29,27 @@ int cs_ecdsa_p256_sign_hash(const cs_p256_key *k, const uint8_t hash[32], uint8_
         return COAPSEC_ERR_UNSUPPORTED;
     uint8_t buf[CS_ECDSA_SIG_MAX + 8];
     size_t n = sizeof(buf);
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
-    int ok = ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 &&
-             EVP_PKEY_sign(ctx, buf, &n, hash, CS_SHA256_LEN) == 1;
+    /* Take the key's idle signing context, or set one up. Setting up (a
+     * context for the key, sign_init, which looks ECDSA up by name) costs
+     * about an eighth of the signature; libcrypto's ECDSA keeps nothing
+     * from one signature to the next in it (each draws its own nonce).
+     * Threads signing with one key at once each get their own context. */
+    cs_p256_key *mk = (cs_p256_key *)k; /* the cached context is not part of the key's value */
+    EVP_PKEY_CTX *ctx = atomic_exchange(&mk->sign_ctx, NULL);
+    if (ctx == NULL) {
+        ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+        if (ctx != NULL && (EVP_PKEY_sign_init(ctx) != 1 ||
+                            EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1)) {
+            EVP_PKEY_CTX_free(ctx);
+            ctx = NULL;
+        }
+    }
+    int ok = ctx != NULL && EVP_PKEY_sign(ctx, buf, &n, hash, CS_SHA256_LEN) == 1;
+    if (ok) { /* give it back unless another thread already did */
+        EVP_PKEY_CTX *none = NULL;
+        if (atomic_compare_exchange_strong(&mk->sign_ctx, &none, ctx))
+            ctx = NULL;
+    }
     EVP_PKEY_CTX_free(ctx);
     if (!ok) {
         ERR_clear_error();

@@ -206,6 +206,7 @@ int cs_key_wrap(cs_p256_key **out, EVP_PKEY *pkey) {
         return COAPSEC_ERR_CRYPTO;
     }
     k->pkey = pkey;
+    atomic_init(&k->sign_ctx, NULL);
     k->curve = cs_pkey_curve(pkey);
     k->have_pub = k->curve == CS_CURVE_P256 && cs_pkey_point(pkey, k->pub) == 0;
     *out = k;
@@ -375,6 +376,7 @@ enum cs_curve cs_ec_key_curve(const cs_p256_key *k) {
 void cs_p256_key_free(cs_p256_key *k) {
     if (k == NULL)
         return;
+    EVP_PKEY_CTX_free(atomic_exchange(&k->sign_ctx, NULL));
     EVP_PKEY_free(k->pkey);
     OPENSSL_free(k);
 }
@@ -411,8 +413,7 @@ int cs_p256_spki_encode(const uint8_t pub[65], uint8_t spki[91]) {
     if (pub == NULL || spki == NULL)
         return COAPSEC_ERR_INVAL;
     if (p256_point_valid(pub)) {
-        memcpy(spki, p256_spki_hdr, sizeof p256_spki_hdr);
-        memcpy(spki + sizeof p256_spki_hdr, pub, CS_P256_PUB_LEN);
+        cs_p256_spki_wrap(pub, spki);
         return 0;
     }
     EVP_PKEY *pkey = cs_pkey_from_point(pub, CS_P256_PUB_LEN);
@@ -432,6 +433,11 @@ int cs_p256_spki_encode(const uint8_t pub[65], uint8_t spki[91]) {
     EVP_PKEY_free(pkey);
     ERR_clear_error();
     return rc;
+}
+
+void cs_p256_spki_wrap(const uint8_t pub[65], uint8_t spki[91]) {
+    memcpy(spki, p256_spki_hdr, sizeof p256_spki_hdr);
+    memcpy(spki + sizeof p256_spki_hdr, pub, CS_P256_PUB_LEN);
 }
 
 int cs_p256_spki_decode(const uint8_t *spki, size_t len, uint8_t pub[65]) {

@@ -6,6 +6,7 @@
 #ifndef COAPSEC_CRYPTO_PKEY_INT_H
 #define COAPSEC_CRYPTO_PKEY_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,9 @@ struct cs_p256_key {
     int curve;                    /* CS_CURVE_P256, CS_CURVE_P384, or -1 */
     int have_pub;                 /* P-256: pub holds the uncompressed point */
     uint8_t pub[CS_P256_PUB_LEN]; /* public, not secret */
+    /* A signing context set up for this key, reused by the next signature
+     * (ecdsa.c); NULL when none is idle. */
+    _Atomic(EVP_PKEY_CTX *) sign_ctx;
 };
 
 /* The P-256 group (shared, read-only; NULL only if libcrypto failed). */

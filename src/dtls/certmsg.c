@@ -86,8 +86,9 @@ int cs_add_certificate(coapsec_dtls_conn *c, uint8_t type_bit, bool empty) {
     if (type_bit == COAPSEC_DTLS_CT_RPK) {
         /* RFC 7250 §3: one SubjectPublicKeyInfo with a 3-byte length. */
         uint8_t body[3 + CS_P256_SPKI_LEN], pub[CS_P256_PUB_LEN];
-        if (cs_p256_key_public(own_key(hs), pub) != 0 || cs_p256_spki_encode(pub, body + 3) != 0)
+        if (cs_p256_key_public(own_key(hs), pub) != 0)
             return COAPSEC_ERR_CRYPTO;
+        cs_p256_spki_wrap(pub, body + 3); /* our own key's point: valid */
         cs_put24(body, CS_P256_SPKI_LEN);
         return cs_flight_add_hs(c, CS_HT_CERTIFICATE, body, sizeof body);
     }
@@ -225,8 +226,8 @@ static int on_x509(coapsec_dtls_conn *c, const uint8_t *p, size_t n) {
                         "name mismatch: dialled %s, certificate has %s", hs->authority,
                         hs->peer_name[0] ? hs->peer_name : "no name");
     uint8_t spki[CS_P256_SPKI_LEN];
-    if (cs_p256_spki_encode(hs->peer_pub, spki) == 0)
-        cs_spki_fingerprint(spki, sizeof spki, hs->peer_fp);
+    cs_p256_spki_wrap(hs->peer_pub, spki); /* the leaf's point, decoded by libcrypto */
+    cs_spki_fingerprint(spki, sizeof spki, hs->peer_fp);
     hs->have_peer_pub = 1;
     hs->peer_auth = COAPSEC_DTLS_AUTH_X509;
     return 0;

@@ -284,8 +284,9 @@ int cs_resume_check(coapsec_dtls_conn *c, const coapsec_dtls_session *s, const c
     uint8_t fp[32] = {0}, spki[CS_P256_SPKI_LEN];
     size_t spki_len = 0;
     if (s->peer_auth == COAPSEC_DTLS_AUTH_RPK || s->peer_auth == COAPSEC_DTLS_AUTH_X509) {
-        if (s->id_len < 65 || cs_p256_spki_encode(s->id, spki) != 0)
+        if (s->id_len < 65)
             return 1;
+        cs_p256_spki_wrap(s->id, spki); /* checked when the session was made */
         spki_len = sizeof spki;
         cs_spki_fingerprint(spki, spki_len, fp);
     }
@@ -324,8 +325,8 @@ void cs_resume_load(coapsec_dtls_conn *c, const coapsec_dtls_session *s) {
         uint8_t spki[CS_P256_SPKI_LEN];
         memcpy(hs->peer_pub, s->id, 65);
         hs->have_peer_pub = 1;
-        if (cs_p256_spki_encode(hs->peer_pub, spki) == 0)
-            cs_spki_fingerprint(spki, sizeof spki, hs->peer_fp);
+        cs_p256_spki_wrap(hs->peer_pub, spki); /* checked when the session was made */
+        cs_spki_fingerprint(spki, sizeof spki, hs->peer_fp);
         size_t nl = s->id_len - 65u;
         if (nl >= sizeof hs->peer_name)
             nl = sizeof hs->peer_name - 1;

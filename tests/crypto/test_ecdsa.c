@@ -2,8 +2,10 @@
  * test_ecdsa.c - src/crypto/ecdsa.c: ECDSA P-256/SHA-256 verification of
  * the RFC 6979 §A.2.5 signatures ("sample", "test") with the published
  * key, sign/verify round trips (RFC 8422 §5.4), and rejection of tampered
- * messages, signatures and non-DER encodings.
+ * messages, signatures and non-DER encodings; a key's reused signing context
+ * gives valid, distinct signatures, also to threads signing at once.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,11 +133,61 @@ static void test_ecdsa_round_trip(void **state) {
     cs_p256_key_free(k);
 }
 
+/* One key signing from several threads at once (each takes the key's idle
+ * context or makes its own): every signature verifies and none repeats
+ * another's nonce (equal r values would mean a reused k). */
+enum { SIGNERS = 4, SIGNS = 40 };
+struct signer {
+    cs_p256_key *k;
+    uint8_t h[32];
+    uint8_t sig[SIGNS][CS_ECDSA_SIG_MAX];
+    size_t n[SIGNS];
+    int rc;
+};
+
+static void *sign_many(void *arg) {
+    struct signer *s = arg;
+    for (int i = 0; i < SIGNS && s->rc == 0; i++) {
+        s->n[i] = sizeof s->sig[i];
+        s->rc = cs_ecdsa_p256_sign_hash(s->k, s->h, s->sig[i], &s->n[i]);
+    }
+    return NULL;
+}
+
+static void test_ecdsa_shared_key_threads(void **state) {
+    (void)state;
+    cs_p256_key *k = NULL;
+    uint8_t pub[65];
+    assert_int_equal(cs_p256_key_generate(&k), 0);
+    assert_int_equal(cs_p256_key_public(k, pub), 0);
+    static struct signer s[SIGNERS];
+    pthread_t t[SIGNERS];
+    for (int i = 0; i < SIGNERS; i++) {
+        s[i].k = k;
+        s[i].rc = 0;
+        memset(s[i].h, i + 1, sizeof s[i].h);
+        assert_int_equal(pthread_create(&t[i], NULL, sign_many, &s[i]), 0);
+    }
+    for (int i = 0; i < SIGNERS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < SIGNERS; i++) {
+        assert_int_equal(s[i].rc, 0);
+        for (int j = 0; j < SIGNS; j++) {
+            assert_int_equal(cs_ecdsa_p256_verify_hash(pub, s[i].h, s[i].sig[j], s[i].n[j]), 0);
+            /* DER: 30 len 02 rlen r...; the first 8 bytes of r are enough */
+            for (int j2 = 0; j2 < j; j2++)
+                assert_memory_not_equal(s[i].sig[j] + 4, s[i].sig[j2] + 4, 8);
+        }
+    }
+    cs_p256_key_free(k);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ecdsa_rfc6979_vectors),
         cmocka_unit_test(test_ecdsa_tamper),
         cmocka_unit_test(test_ecdsa_round_trip),
+        cmocka_unit_test(test_ecdsa_shared_key_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
