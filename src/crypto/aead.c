@@ -4,12 +4,12 @@
  * The DTLS record layer seals and opens every record here, so the steady
  * state allocates nothing: each thread keeps one EVP_CIPHER_CTX per AES key
  * size, created on first use and re-keyed on every call. A pthread key
- * destructor frees a thread's contexts when the thread exits.
+ * destructor (tls_obj.h) frees a thread's contexts when the thread exits.
  */
 #include "crypto/crypto.h"
+#include "crypto/tls_obj.h"
 #include "coapsec/common.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -30,11 +30,6 @@ struct cs_ccm_tls {
     struct cs_ccm_slot s[CS_CCM_NKEYSIZES];
 };
 
-static _Thread_local struct cs_ccm_tls *tl_ccm;
-static pthread_key_t ccm_key;
-static pthread_once_t ccm_once = PTHREAD_ONCE_INIT;
-static int ccm_key_ok;
-
 static void ccm_tls_free(void *p) {
     struct cs_ccm_tls *t = p;
     if (t == NULL)
@@ -44,9 +39,12 @@ static void ccm_tls_free(void *p) {
     OPENSSL_free(t);
 }
 
-static void ccm_key_init(void) {
-    ccm_key_ok = pthread_key_create(&ccm_key, ccm_tls_free) == 0;
+static void *ccm_tls_new(void) {
+    return OPENSSL_zalloc(sizeof(struct cs_ccm_tls));
 }
+
+static _Thread_local struct cs_ccm_tls *tl_ccm;
+static struct cs_tls_obj ccm_obj = {.free = ccm_tls_free};
 
 static int keysize_index(size_t keylen) {
     switch (keylen) {
@@ -67,17 +65,9 @@ static struct cs_ccm_slot *ccm_ctx(int idx) {
     static const char *const names[CS_CCM_NKEYSIZES] = {"AES-128-CCM", "AES-192-CCM",
                                                         "AES-256-CCM"};
     if (tl_ccm == NULL) {
-        pthread_once(&ccm_once, ccm_key_init);
-        if (!ccm_key_ok)
-            return NULL;
-        tl_ccm = OPENSSL_zalloc(sizeof(*tl_ccm));
+        tl_ccm = cs_tls_obj_get(&ccm_obj, ccm_tls_new);
         if (tl_ccm == NULL)
             return NULL;
-        if (pthread_setspecific(ccm_key, tl_ccm) != 0) {
-            OPENSSL_free(tl_ccm);
-            tl_ccm = NULL;
-            return NULL;
-        }
     }
     struct cs_ccm_slot *sl = &tl_ccm->s[idx];
     if (sl->ctx == NULL) {

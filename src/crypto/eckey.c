@@ -4,6 +4,7 @@
  * SubjectPublicKeyInfo encoding (RFC 5480) with its SHA-256 fingerprint.
  */
 #include "crypto/pkey_int.h"
+#include "crypto/tls_obj.h"
 #include "coapsec/common.h"
 
 #include <fcntl.h>
@@ -40,32 +41,26 @@ const EC_GROUP *cs_p256_group(void) {
  * and long-term keys): each thread keeps one "EC" import context, so the key
  * manager is fetched once per thread instead of once per key (libcrypto 3
  * looks implementations up by name, under a lock). Freed at thread exit. */
-static _Thread_local EVP_PKEY_CTX *tl_import;
-static pthread_key_t import_key;
-static pthread_once_t import_once = PTHREAD_ONCE_INIT;
-static int import_key_ok;
-
 static void import_free(void *p) {
     EVP_PKEY_CTX_free(p);
 }
 
-static void import_key_init(void) {
-    import_key_ok = pthread_key_create(&import_key, import_free) == 0;
-}
-
-static EVP_PKEY_CTX *import_ctx(void) {
-    if (tl_import != NULL)
-        return tl_import;
-    pthread_once(&import_once, import_key_init);
-    if (!import_key_ok)
-        return NULL;
+static void *import_new(void) {
     EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    if (c == NULL || EVP_PKEY_fromdata_init(c) != 1 || pthread_setspecific(import_key, c) != 0) {
+    if (c != NULL && EVP_PKEY_fromdata_init(c) != 1) {
         EVP_PKEY_CTX_free(c);
         return NULL;
     }
-    tl_import = c;
     return c;
+}
+
+static _Thread_local EVP_PKEY_CTX *tl_import;
+static struct cs_tls_obj import_obj = {.free = import_free};
+
+static EVP_PKEY_CTX *import_ctx(void) {
+    if (tl_import == NULL)
+        tl_import = cs_tls_obj_get(&import_obj, import_new);
+    return tl_import;
 }
 
 static EVP_PKEY *pkey_fromdata(OSSL_PARAM *params, int selection) {
@@ -81,26 +76,14 @@ static EVP_PKEY *pkey_fromdata(OSSL_PARAM *params, int selection) {
 /* Public keys are imported by copying a per-thread P-256 template key and
  * setting its point: EVP_PKEY_fromdata would build the curve's group anew for
  * every key, three times the cost of the copy. Freed at thread exit. */
-static _Thread_local EVP_PKEY *tl_tmpl;
-static pthread_key_t tmpl_key;
-static pthread_once_t tmpl_once = PTHREAD_ONCE_INIT;
-static int tmpl_key_ok;
-
 static void tmpl_free(void *p) {
     EVP_PKEY_free(p);
 }
 
-static void tmpl_key_init(void) {
-    tmpl_key_ok = pthread_key_create(&tmpl_key, tmpl_free) == 0;
-}
-
-static EVP_PKEY *point_template(void) {
-    if (tl_tmpl != NULL)
-        return tl_tmpl;
-    pthread_once(&tmpl_once, tmpl_key_init);
+static void *tmpl_new(void) {
     const EC_GROUP *g = cs_p256_group();
     uint8_t gen[CS_P256_PUB_LEN];
-    if (!tmpl_key_ok || g == NULL ||
+    if (g == NULL ||
         EC_POINT_point2oct(g, EC_GROUP_get0_generator(g), POINT_CONVERSION_UNCOMPRESSED, gen,
                            sizeof gen, NULL) != sizeof gen)
         return NULL;
@@ -110,13 +93,16 @@ static EVP_PKEY *point_template(void) {
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, gen, sizeof gen),
         OSSL_PARAM_construct_end(),
     };
-    EVP_PKEY *t = pkey_fromdata(params, EVP_PKEY_PUBLIC_KEY);
-    if (t == NULL || pthread_setspecific(tmpl_key, t) != 0) {
-        EVP_PKEY_free(t);
-        return NULL;
-    }
-    tl_tmpl = t;
-    return t;
+    return pkey_fromdata(params, EVP_PKEY_PUBLIC_KEY);
+}
+
+static _Thread_local EVP_PKEY *tl_tmpl;
+static struct cs_tls_obj tmpl_obj = {.free = tmpl_free};
+
+static EVP_PKEY *point_template(void) {
+    if (tl_tmpl == NULL)
+        tl_tmpl = cs_tls_obj_get(&tmpl_obj, tmpl_new);
+    return tl_tmpl;
 }
 
 EVP_PKEY *cs_pkey_from_point(const uint8_t *pub, size_t publen) {

@@ -11,10 +11,10 @@
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/crypto.h"
+#include "crypto/tls_obj.h"
 #include "coapsec/common.h"
 
 #include <assert.h>
-#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -55,26 +55,11 @@ void cs_sha256_final(const cs_sha256_ctx *c, uint8_t out[32]) {
 
 /* --- HMAC-SHA256 ---------------------------------------------------------- */
 
-static _Thread_local EVP_MAC_CTX *tl_hmac;
-static pthread_key_t hmac_key;
-static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
-static int hmac_key_ok;
-
 static void hmac_tls_free(void *p) {
     EVP_MAC_CTX_free(p);
 }
 
-static void hmac_key_init(void) {
-    hmac_key_ok = pthread_key_create(&hmac_key, hmac_tls_free) == 0;
-}
-
-/* The calling thread's HMAC context, bound to SHA-256 once. */
-static EVP_MAC_CTX *hmac_ctx(void) {
-    if (tl_hmac != NULL)
-        return tl_hmac;
-    pthread_once(&hmac_once, hmac_key_init);
-    if (!hmac_key_ok)
-        return NULL;
+static void *hmac_new(void) {
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
     EVP_MAC_free(mac); /* the context holds its own reference */
@@ -85,12 +70,22 @@ static EVP_MAC_CTX *hmac_ctx(void) {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
         OSSL_PARAM_construct_end(),
     };
-    if (EVP_MAC_CTX_set_params(ctx, params) != 1 || pthread_setspecific(hmac_key, ctx) != 0) {
+    if (EVP_MAC_CTX_set_params(ctx, params) != 1) {
         EVP_MAC_CTX_free(ctx);
         return NULL;
     }
-    tl_hmac = ctx;
     return ctx;
+}
+
+static _Thread_local EVP_MAC_CTX *tl_hmac;
+static struct cs_tls_obj hmac_obj = {.free = hmac_tls_free};
+
+/* The calling thread's HMAC context, bound to SHA-256 once; freed at thread
+ * exit. */
+static EVP_MAC_CTX *hmac_ctx(void) {
+    if (tl_hmac == NULL)
+        tl_hmac = cs_tls_obj_get(&hmac_obj, hmac_new);
+    return tl_hmac;
 }
 
 /* Last resort when the per-thread context cannot be had: one-shot HMAC(). */
