@@ -944,17 +944,11 @@ static int setup_cert(lg *L) {
     }
     if (setup_ecdhe(L) != 0)
         return -1;
-    FILE *f = fopen(L->cert_file, "rb");
-    char *pem = malloc(65536);
-    size_t n = f && pem ? fread(pem, 1, 65535, f) : 0;
-    if (f)
-        fclose(f);
     size_t len = 0;
     L->cert_list = malloc(16384);
-    int rc = n > 0 && L->cert_list
-                 ? coapsec_dtls_cert_list_from_pem(pem, n, L->cert_list, 16384, &len)
-                 : COAPSEC_ERR_IO;
-    free(pem);
+    int rc = L->cert_list
+                 ? coapsec_dtls_cert_list_load_file(L->cert_file, L->cert_list, 16384, &len)
+                 : COAPSEC_ERR_NOMEM;
     if (rc == 0 && (rc = coapsec_dtls_trust_new(&L->trust)) == 0)
         rc = coapsec_dtls_trust_add_file(L->trust, L->ca_file);
     if (rc != 0) {

@@ -247,17 +247,19 @@ int cs_pki_setup(cs_pki_state *st, const cs_pki_opts *o, coapsec_endpoint *ep, i
     } else if (o->cert) {
         if (load_key(st, o->key ? o->key : o->cert, o->key ? "-j" : "-c (no -j)", prog) != 0)
             return -1;
-        char *pem;
-        size_t n;
-        if (read_text(o->cert, &pem, &n, prog) != 0)
-            return -1;
         static uint8_t list[COAPSEC_ENDPOINT_CERT_LIST_MAX];
         size_t ll = 0;
-        int rc = coapsec_dtls_cert_list_from_pem(pem, n, list, sizeof list, &ll);
-        free(pem);
-        if (rc != 0 || ll <= 3) {
-            fprintf(stderr, "%s: -c %s: no PEM certificate in it%s\n", prog, o->cert,
-                    rc == COAPSEC_ERR_NOBUF ? " (chain too long)" : "");
+        int rc = coapsec_dtls_cert_list_load_file(o->cert, list, sizeof list, &ll);
+        if (rc != 0) {
+            char why[1200]; /* explain.c: missing, unreadable, a directory */
+            if (cs_explain_file("certificate file", o->cert, why, sizeof why))
+                fprintf(stderr, "%s: -c: %s\n", prog, why);
+            else if (rc == COAPSEC_ERR_NOBUF)
+                fprintf(stderr, "%s: -c %s: chain too long (over %d bytes as a TLS list)\n", prog,
+                        o->cert, COAPSEC_ENDPOINT_CERT_LIST_MAX);
+            else
+                fprintf(stderr, "%s: -c %s: no PEM certificate in it (or over %d KiB)\n", prog,
+                        o->cert, COAPSEC_DTLS_CERT_FILE_MAX / 1024);
             return -1;
         }
         if ((rc = coapsec_endpoint_set_identity(ep, st->key, list, ll)) != 0) {

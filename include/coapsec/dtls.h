@@ -205,6 +205,19 @@ int coapsec_dtls_spki_fingerprint_any(const uint8_t *data, size_t len, uint8_t o
 /** Every CERTIFICATE in a PEM buffer as a TLS certificate_list. */
 int coapsec_dtls_cert_list_from_pem(const char *pem, size_t len, uint8_t *out, size_t cap,
                                     size_t *outlen);
+/** Largest file coapsec_dtls_cert_list_load_file() reads: 64 KiB, room for a
+ * chain well over COAPSEC_ENDPOINT_CERT_LIST_MAX even with `openssl x509
+ * -text` dumps around each certificate. */
+#define COAPSEC_DTLS_CERT_FILE_MAX 65536
+/**
+ * The same from a PEM file with one or more certificates, leaf first (other
+ * PEM blocks, such as the private key, are skipped). Fails closed: 0,
+ * COAPSEC_ERR_NOTFOUND (cannot open path), COAPSEC_ERR_FORMAT (cannot read
+ * it, empty, longer than COAPSEC_DTLS_CERT_FILE_MAX bytes, or no
+ * CERTIFICATE in it), COAPSEC_ERR_NOBUF (the list does not fit in cap),
+ * COAPSEC_ERR_INVAL or COAPSEC_ERR_CRYPTO.
+ */
+int coapsec_dtls_cert_list_load_file(const char *path, uint8_t *out, size_t cap, size_t *outlen);
 /** Trust anchors: new, add PEM certificates (buffer or file), free. */
 int coapsec_dtls_trust_new(coapsec_dtls_trust **out);
 int coapsec_dtls_trust_add_pem(coapsec_dtls_trust *t, const char *pem, size_t len);

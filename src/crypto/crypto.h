@@ -248,6 +248,12 @@ int cs_x509_leaf_public(const uint8_t *der, size_t len, uint8_t pub[65]);
  * length, then 3-byte-length-prefixed DER), in file order. */
 int cs_x509_pem_to_tls_list(const char *pem, size_t pemlen, uint8_t *out, size_t cap,
                             size_t *outlen);
+/** The same on a PEM file of at most maxlen bytes (the buffer is wiped: the
+ * file may hold a private key as well). COAPSEC_ERR_NOTFOUND when it cannot
+ * be opened; COAPSEC_ERR_FORMAT when it cannot be read, is empty, is longer
+ * than maxlen or holds no CERTIFICATE. */
+int cs_x509_pem_file_to_tls_list(const char *path, size_t maxlen, uint8_t *out, size_t cap,
+                                 size_t *outlen);
 int cs_x509_der_to_pem(const uint8_t *der, size_t len, char *pem, size_t cap, size_t *pemlen);
 
 /* --- PEM encodings of keys (pem.c; libcrypto's PEM codec) --- */

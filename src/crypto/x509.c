@@ -3,7 +3,8 @@
  * TS-0008: trust-anchor sets, RFC 5280 path validation through libcrypto's
  * X509_verify_cert with every setting fixed in one function, the TS-0008
  * profile checks (P-256 keys, ecdsa-with-SHA256, digitalSignature), the
- * name check against the dialled authority, and PEM/TLS-list conversions.
+ * name check against the dialled authority, and PEM/TLS-list conversions
+ * (from a buffer or a PEM file).
  */
 #include "crypto/pkey_int.h"
 #include "coapsec/common.h"
@@ -538,6 +539,26 @@ int cs_x509_pem_to_tls_list(const char *pem, size_t pemlen, uint8_t *out, size_t
     out[2] = (uint8_t)(off - 3);
     *outlen = off;
     return 0;
+}
+
+int cs_x509_pem_file_to_tls_list(const char *path, size_t maxlen, uint8_t *out, size_t cap,
+                                 size_t *outlen) {
+    if (path == NULL || maxlen == 0 || maxlen >= INT32_MAX || out == NULL || outlen == NULL)
+        return COAPSEC_ERR_INVAL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return COAPSEC_ERR_NOTFOUND;
+    char *buf = OPENSSL_malloc(maxlen + 1); /* one byte more: a longer file is refused */
+    if (buf == NULL) {
+        fclose(f);
+        return COAPSEC_ERR_CRYPTO;
+    }
+    size_t n = fread(buf, 1, maxlen + 1, f);
+    int bad = ferror(f) || n == 0 || n > maxlen; /* unreadable (a directory), empty, too large */
+    fclose(f);
+    int rc = bad ? COAPSEC_ERR_FORMAT : cs_x509_pem_to_tls_list(buf, n, out, cap, outlen);
+    OPENSSL_clear_free(buf, maxlen + 1); /* a -c file may hold the private key too */
+    return rc;
 }
 
 int cs_x509_der_to_pem(const uint8_t *der, size_t len, char *pem, size_t cap, size_t *pemlen) {

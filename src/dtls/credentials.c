@@ -1,6 +1,7 @@
 /*
  * dtls/credentials.c - the public ECDSA credential helpers of coapsec/dtls.h:
- * P-256 private keys, trust anchors, SPKI fingerprints and certificate lists.
+ * P-256 private keys, trust anchors, SPKI fingerprints and certificate lists
+ * (from PEM text or a PEM file).
  * Thin wrappers over the crypto module (the opaque coapsec_dtls_key and
  * coapsec_dtls_trust are its cs_p256_key and cs_x509_trust). These are the
  * only DTLS functions that allocate, through libcrypto, at setup time.
@@ -78,6 +79,12 @@ int coapsec_dtls_cert_list_from_pem(const char *pem, size_t len, uint8_t *out, s
     if (!pem || !out || !outlen)
         return COAPSEC_ERR_INVAL;
     return cs_x509_pem_to_tls_list(pem, len, out, cap, outlen);
+}
+
+int coapsec_dtls_cert_list_load_file(const char *path, uint8_t *out, size_t cap, size_t *outlen) {
+    if (!path || !out || !outlen)
+        return COAPSEC_ERR_INVAL;
+    return cs_x509_pem_file_to_tls_list(path, COAPSEC_DTLS_CERT_FILE_MAX, out, cap, outlen);
 }
 
 int coapsec_dtls_trust_new(coapsec_dtls_trust **out) {
