@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/hex.h"
+
 int cs_cli_verbose = 0;
 
 void cs_cli_log(int level, const char *fmt, ...) {
@@ -89,16 +91,6 @@ int cs_cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
     return 0;
 }
 
-static int hexval(int c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int cs_cli_parse_opt(const char *arg, cs_cli_opt *out) {
     memset(out, 0, sizeof *out);
     const char *comma = strchr(arg, ',');
@@ -121,7 +113,7 @@ int cs_cli_parse_opt(const char *arg, cs_cli_opt *out) {
         if (hl % 2 || hl / 2 > sizeof out->val)
             return -1;
         for (size_t i = 0; i < hl / 2; i++) {
-            int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+            int hi = cs_hexval(v[2 * i]), lo = cs_hexval(v[2 * i + 1]);
             if (hi < 0 || lo < 0)
                 return -1;
             out->val[i] = (uint8_t)(hi << 4 | lo);
@@ -144,7 +136,7 @@ long cs_cli_parse_key(const char *arg, uint8_t *out, size_t cap) {
         if (hl == 0 || hl % 2 || hl / 2 > cap)
             return -1;
         for (size_t i = 0; i < hl / 2; i++) {
-            int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+            int hi = cs_hexval(v[2 * i]), lo = cs_hexval(v[2 * i + 1]);
             if (hi < 0 || lo < 0)
                 return -1;
             out[i] = (uint8_t)(hi << 4 | lo);
@@ -174,7 +166,7 @@ long cs_cli_percent_decode(const char *text, uint8_t *out, size_t cap) {
     for (const char *p = text; *p; p++) {
         int c = (unsigned char)*p;
         if (c == '%') {
-            int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+            int hi = cs_hexval(p[1]), lo = hi < 0 ? -1 : cs_hexval(p[2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = hi << 4 | lo;

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "coapsec/dtls.h"
+#include "common/hex.h"
 #include "explain.h"
 
 void cs_pki_opts_init(cs_pki_opts *o) {
@@ -93,16 +94,6 @@ static int read_text(const char *path, char **out, size_t *len, const char *prog
     return 0;
 }
 
-static int hexval(int c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* --rpk-trust FILE: "sha256:<64 hex>" lines and/or PEM PUBLIC KEY blocks. */
 static int load_rpk_trust(cs_pki_state *st, coapsec_endpoint *ep, const char *path,
                           const char *prog) {
@@ -124,8 +115,8 @@ static int load_rpk_trust(cs_pki_state *st, coapsec_endpoint *ep, const char *pa
             s += 7;
             int i = 0;
             for (; i < 32; i++) {
-                int hi = hexval((unsigned char)s[2 * i]),
-                    lo = hi < 0 ? -1 : hexval((unsigned char)s[2 * i + 1]);
+                int hi = cs_hexval((unsigned char)s[2 * i]),
+                    lo = hi < 0 ? -1 : cs_hexval((unsigned char)s[2 * i + 1]);
                 if (hi < 0 || lo < 0)
                     break;
                 fp[i] = (uint8_t)(hi << 4 | lo);

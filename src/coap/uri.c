@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "common/hex.h"
+
 #define CS_PORT_COAP     5683
 #define CS_PORT_COAPS    5684
 #define CS_URI_MAX_VALUE 255 /* Uri-Host/Uri-Path/Uri-Query max length (§5.10) */
@@ -44,16 +46,6 @@ static int cs_is_pchar(int c) {
 /* query characters (besides pct-encoded); '&' separates items */
 static int cs_is_querychar(int c) {
     return cs_is_pchar(c) || c == '/' || c == '?';
-}
-
-static int cs_hexval(int c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static int cs_lower(int c) {

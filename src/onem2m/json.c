@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "common/hex.h"
+
 int cs_json_peek(cs_json *j) {
     while (j->pos < j->len) {
         char c = j->s[j->pos];
@@ -60,16 +62,10 @@ static int cs_hex4(cs_json *j, uint32_t *out) {
         return COAPSEC_ERR_FORMAT;
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
-        char c = j->s[j->pos++];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
+        int d = cs_hexval((unsigned char)j->s[j->pos++]);
+        if (d < 0)
             return COAPSEC_ERR_FORMAT;
+        v = v << 4 | (uint32_t)d;
     }
     *out = v;
     return 0;

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "coapsec/dtls.h"
+#include "common/hex.h"
 #include "dtls/dtls_int.h" /* CS_HB_INFLIGHT: to print "heartbeat-answered" */
 
 static coapsec_dtls_key *own_key;
@@ -176,16 +177,6 @@ static int lookup(void *user, const uint8_t *id, size_t len, uint8_t *key, size_
     memcpy(key, psk, psklen);
     *keylen = psklen;
     return 0;
-}
-
-static int hexval(int ch) {
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
 }
 
 static int usage(void) {
@@ -338,7 +329,7 @@ int main(int argc, char **argv) {
         return usage();
     memcpy(psk_id, id, idlen);
     for (size_t i = 0; i < hl / 2; i++) {
-        int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
+        int a = cs_hexval(hex[2 * i]), b = cs_hexval(hex[2 * i + 1]);
         if (a < 0 || b < 0)
             return usage();
         psk[i] = (uint8_t)(a << 4 | b);

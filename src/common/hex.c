@@ -1,0 +1,12 @@
+/* common/hex.c - the value of one hex digit (common/hex.h). */
+#include "common/hex.h"
+
+int cs_hexval(int c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
