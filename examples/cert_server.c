@@ -43,13 +43,8 @@ int main(int argc, char **argv) {
     if (argc < 5)
         return fprintf(stderr, "usage: cert_server PORT CERT.pem KEY.pem CA.pem [ADDRESS]\n"), 1;
     setvbuf(stdout, NULL, _IOLBF, 0); /* one line at a time, also into a file */
-    static char pem[16384];
     static uint8_t chain[COAPSEC_ENDPOINT_CERT_LIST_MAX];
     size_t chain_len = 0;
-    FILE *f = fopen(argv[2], "rb");
-    size_t n = f ? fread(pem, 1, sizeof pem, f) : 0;
-    if (f)
-        fclose(f);
     coapsec_endpoint_config cfg;
     coapsec_endpoint_config_default(&cfg);
     cfg.bind[0].port = (uint16_t)atoi(argv[1]);
@@ -60,7 +55,7 @@ int main(int argc, char **argv) {
     coapsec_dtls_key *key = NULL;
     coapsec_dtls_trust *trust = NULL;
     coapsec_endpoint *ep = NULL;
-    int rc = coapsec_dtls_cert_list_from_pem(pem, n, chain, sizeof chain, &chain_len);
+    int rc = coapsec_dtls_cert_list_load_file(argv[2], chain, sizeof chain, &chain_len);
     if (rc == 0 && (rc = coapsec_dtls_key_load_file(&key, argv[3])) == 0 &&
         (rc = coapsec_dtls_trust_new(&trust)) == 0 &&
         (rc = coapsec_dtls_trust_add_file(trust, argv[4])) == 0 &&

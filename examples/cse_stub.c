@@ -94,37 +94,16 @@ static void on_session(void *user, const coapsec_session_event *ev) {
     fflush(stdout);
 }
 
-/* The whole of a (small) PEM file, NUL-terminated; NULL after a message. */
-static char *read_pem(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    char *buf = f ? malloc(65536) : NULL;
-    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
-    if (f)
-        fclose(f);
-    if (buf == NULL || n == 0 || n == 65535) {
-        fprintf(stderr, "cse_stub: cannot read %s (missing, empty or over 64 KiB)\n", path);
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* -c/-j/-C: our certificate identity; AEs must present a chain to the CA. */
 static int setup_certs(const char *cert, const char *keyfile, const char *ca) {
     static uint8_t list[COAPSEC_ENDPOINT_CERT_LIST_MAX];
-    size_t n, ll = 0;
+    size_t ll = 0;
     int rc = coapsec_dtls_key_load_file(&cert_key, keyfile ? keyfile : cert);
     if (rc != 0) {
         fprintf(stderr, "cse_stub: key %s: %s\n", keyfile ? keyfile : cert, coapsec_strerror(rc));
         return -1;
     }
-    char *pem = read_pem(cert, &n);
-    if (pem == NULL)
-        return -1;
-    rc = coapsec_dtls_cert_list_from_pem(pem, n, list, sizeof list, &ll);
-    free(pem);
+    rc = coapsec_dtls_cert_list_load_file(cert, list, sizeof list, &ll);
     if (rc == 0)
         rc = coapsec_endpoint_set_identity(ep, cert_key, list, ll);
     if (rc != 0) {
