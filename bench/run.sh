@@ -5,7 +5,9 @@
 # generator (build/bench/coapsec-bench) to CPU 1. Prints a table with ratios
 # to coapsec and writes BUILD/bench/results.json:
 #   {"metric": {"coapsec": x, "libcoap_openssl": y, "libcoap_gnutls": z}, ...}
-# null = not measured (server missing, no answer).
+# null = not measured (server missing, no answer). ecdhe_bound_per_s and
+# cert_bound_per_s ({"limit": b}) are the one-core crypto bounds from
+# `openssl speed`, read on the server's core right after coapsec's figures.
 #
 # usage: bash bench/run.sh [BUILD]        (BUILD defaults to build)
 # env:   QUICK=1  one short run per figure (< 1 minute), no memory sweep
@@ -325,7 +327,36 @@ base_rss() {
 # holds plus 256 slots of slack (sized for the load, as a deployment would be).
 cap_for() { echo $(($1 + 256)); }
 
+# ---- the crypto bound, read on the server's core right after its ECDHE figures ----
+# One core's ECDHE-ECDSA bound (issue 6): a server signs once, verifies once,
+# makes one ephemeral key (about a signature) and derives once; certificate
+# mode verifies once more (the client's chain). `openssl speed` on CPU 0, the
+# server's core, right after coapsec's figures, so that bound and rate are read
+# under the same conditions (on a shared VM the CPU's speed drifts by 10-20 %
+# over half an hour).
+crypto_bound() {
+    R[ecdhe_bound_per_s,limit]=null
+    R[cert_bound_per_s,limit]=null
+    [ "$SMOKE" = 1 ] && return 0
+    command -v openssl >/dev/null || return 0
+    local secs=2 out
+    [ "$QUICK" = 1 ] && secs=1
+    out=$("${PIN_SRV[@]}" openssl speed -seconds $secs ecdsap256 ecdhp256 2>/dev/null) || return 0
+    local sign verify derive
+    sign=$(awk '/ecdsa \(nistp256\)/ { print $(NF-1) }' <<<"$out" | tail -1)
+    verify=$(awk '/ecdsa \(nistp256\)/ { print $NF }' <<<"$out" | tail -1)
+    derive=$(awk '/ecdh \(nistp256\)/ { print $NF }' <<<"$out" | tail -1)
+    [ -n "$sign" ] && [ -n "$verify" ] && [ -n "$derive" ] || return 0
+    R[ecdhe_bound_per_s,limit]=$(awk -v s="$sign" -v v="$verify" -v d="$derive" \
+        'BEGIN { printf "%.1f", 1 / (2 / s + 1 / v + 1 / d) }')
+    R[cert_bound_per_s,limit]=$(awk -v s="$sign" -v v="$verify" -v d="$derive" \
+        'BEGIN { printf "%.1f", 1 / (2 / s + 2 / v + 1 / d) }')
+    progress "openssl speed on CPU 0: sign $sign/s, verify $verify/s, derive $derive/s;" \
+        "ECDHE bound ${R[ecdhe_bound_per_s,limit]}/s, with one more verification ${R[cert_bound_per_s,limit]}/s"
+}
+
 # ---- DTLS figures --------------------------------------------------------------
+
 for srv in "${SERVERS[@]}"; do
     [ "$srv" = coapsec ] && base_rss
     SRV_CAP=$(cap_for $HELD)
@@ -382,6 +413,7 @@ for srv in "${SERVERS[@]}"; do
             --cert "$KEYS/client.crt" --ca "$KEYS/ca.crt" "coaps://127.0.0.1:$SRV_SPORT/"
         stop_bg "$SRV_PID"
     fi
+    [ "$srv" = coapsec ] && crypto_bound
 done
 
 # ---- memory sweep (full run only): RSS per established idle session ------------
@@ -439,13 +471,14 @@ num() { # print a value rounded (integers for rates/bytes), or null
 }
 METRICS=(psk_handshakes_per_s ecdhe_handshakes_per_s cert_handshakes_per_s resume_handshakes_per_s
     dtls_get_per_s dtls_get_per_s_10k
-    nosec_get_per_s bytes_per_session sessions_held udp_echo_per_s)
+    nosec_get_per_s bytes_per_session sessions_held udp_echo_per_s ecdhe_bound_per_s cert_bound_per_s)
 for n in $MEM_SIZES; do
     METRICS+=("bytes_per_session_$((n / 1000))k" "sessions_held_$((n / 1000))k")
 done
 keys_of() {
     case $1 in
     udp_echo_per_s) echo limit limit_mmsg ;;
+    *_bound_per_s) echo limit ;;
     nosec_get_per_s) echo coapsec libcoap_openssl libcoap_gnutls libcoap_notls ;;
     *) echo coapsec libcoap_openssl libcoap_gnutls ;;
     esac
@@ -474,7 +507,7 @@ JSON=$OUT/results.json
         msep=""
         for m in "${METRICS[@]}"; do
             case $m in *_per_s | *_per_s_10k) ;; *) continue ;; esac
-            [ "$m" = dtls_get_per_s_10k ] && continue
+            case $m in dtls_get_per_s_10k | *_bound_per_s) continue ;; esac
             printf '%s"%s": {' "$msep" "$m"
             sep=""
             for k in $(keys_of "$m"); do
@@ -505,7 +538,7 @@ echo "coapsec vs libcoap 4.3.1 - $(sed -n 's/^model name[^:]*: //p' /proc/cpuinf
 echo "server on CPU 0, load on CPU 1; median of $REPS run(s) of ${DUR}s; ratio = coapsec / other"
 printf '%-24s %12s %14s %8s %14s %8s\n' metric coapsec libcoap-openssl ratio libcoap-gnutls ratio
 for m in "${METRICS[@]}"; do
-    [ "$m" = udp_echo_per_s ] && continue
+    case $m in udp_echo_per_s | *_bound_per_s) continue ;; esac
     a=$(num "${R[$m,coapsec]:-null}")
     b=$(num "${R[$m,libcoap_openssl]:-null}")
     c=$(num "${R[$m,libcoap_gnutls]:-null}")
@@ -517,6 +550,17 @@ done
 printf '%-24s %12s (libcoap-notls: %s)\n' "nosec (notls server)" "" "$(num "${R[nosec_get_per_s,libcoap_notls]:-null}")"
 printf '%-24s %12s (recvmmsg/sendmmsg: %s)\n' "udp echo ceiling" "$(num "${R[udp_echo_per_s,limit]:-null}")" \
     "$(num "${R[udp_echo_per_s,limit_mmsg]:-null}")"
+pct() { # rate bound -> "79.1 %" ("-" when either is missing)
+    if [ "$1" = null ] || [ "$2" = null ] || [ "$2" = 0 ]; then echo "-"; else
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f %%", 100 * a / b }'
+    fi
+}
+printf '%-24s %12s of the openssl-speed bound %s/s (target: 80 %%)\n' "ecdhe vs crypto bound" \
+    "$(pct "${R[ecdhe_handshakes_per_s,coapsec]:-null}" "${R[ecdhe_bound_per_s,limit]:-null}")" \
+    "$(num "${R[ecdhe_bound_per_s,limit]:-null}")"
+printf '%-24s %12s of the bound with one more verification, %s/s\n' "cert vs crypto bound" \
+    "$(pct "${R[cert_handshakes_per_s,coapsec]:-null}" "${R[cert_bound_per_s,limit]:-null}")" \
+    "$(num "${R[cert_bound_per_s,limit]:-null}")"
 echo "bytes_per_session ratios are other / coapsec (larger = coapsec uses less)."
 echo "results: $JSON"
 echo
