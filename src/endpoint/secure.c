@@ -566,8 +566,8 @@ static void server_hello(coapsec_endpoint *ep, uint32_t slot, uint8_t sock, cons
     int r = coapsec_dtls_server_hello(&ep->dsrv, from, cs_sockaddr_len(from), data, len, out,
                                       &outlen, ep->now);
     if (r == COAPSEC_DTLS_HELLO_HVR) {
-        ssize_t n = sendto(ep->sock[sock].fd, out, outlen, 0, &from->sa, cs_sockaddr_len(from));
-        if (n < 0) {
+        /* in the receive batch's sendmmsg, like every other answer (txq.c) */
+        if (cs_txq_send(&ep->txq, ep->sock[sock].fd, from, out, outlen) != 0) {
             ep->stats.send_errors++;
         } else {
             ep->stats.datagrams_out++;
