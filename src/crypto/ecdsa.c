@@ -66,7 +66,7 @@ int cs_ecdsa_p256_verify_hash(const uint8_t pub[65], const uint8_t hash[32], con
                               size_t siglen) {
     if (hash == NULL || sig == NULL || siglen == 0 || siglen > CS_ECDSA_SIG_MAX)
         return COAPSEC_ERR_AUTH;
-    EVP_PKEY *pkey = cs_pkey_from_point(pub, CS_P256_PUB_LEN);
+    EVP_PKEY *pkey = cs_pkey_verify_point(pub, CS_P256_PUB_LEN); /* the thread's; not freed */
     EVP_PKEY_CTX *ctx = pkey != NULL ? EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL) : NULL;
     /* libcrypto re-encodes the parsed signature and requires the same
      * bytes, so BER variants and trailing garbage are refused. */
@@ -74,7 +74,6 @@ int cs_ecdsa_p256_verify_hash(const uint8_t pub[65], const uint8_t hash[32], con
              EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 &&
              EVP_PKEY_verify(ctx, sig, siglen, hash, CS_SHA256_LEN) == 1;
     EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(pkey);
     if (!ok) {
         ERR_clear_error();
         return COAPSEC_ERR_AUTH;

@@ -33,6 +33,10 @@ const EC_GROUP *cs_p256_group(void);
 /* EVP_PKEY for a public point (65-byte uncompressed, on P-256); NULL if
  * the bytes are not such a point. */
 EVP_PKEY *cs_pkey_from_point(const uint8_t *pub, size_t publen);
+/* The same point, validated the same way, as the calling thread's
+ * verification key: not to be freed, and good only until the thread's next
+ * call (no context made on it may outlive that). NULL if not such a point. */
+EVP_PKEY *cs_pkey_verify_point(const uint8_t *pub, size_t publen);
 /* EVP_PKEY for a 32-byte private scalar (with or without its public point). */
 EVP_PKEY *cs_pkey_from_priv(const uint8_t priv[32], const uint8_t *pub);
 /* The curve of an EC key: CS_CURVE_P256, CS_CURVE_P384, or -1 (not EC or

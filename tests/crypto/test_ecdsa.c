@@ -2,8 +2,10 @@
  * test_ecdsa.c - src/crypto/ecdsa.c: ECDSA P-256/SHA-256 verification of
  * the RFC 6979 §A.2.5 signatures ("sample", "test") with the published
  * key, sign/verify round trips (RFC 8422 §5.4), and rejection of tampered
- * messages, signatures and non-DER encodings; a key's reused signing context
- * gives valid, distinct signatures, also to threads signing at once.
+ * messages, signatures, points and non-DER encodings (also right after a
+ * good verification, as the per-thread verification key is reused); a key's
+ * reused signing context gives valid, distinct signatures, also to threads
+ * signing at once.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -96,6 +98,22 @@ static void test_ecdsa_tamper(void **state) {
     pub[64] ^= 1;
     assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, sig, n),
                      COAPSEC_ERR_AUTH);
+    /* Verification reuses one key per thread with the point replaced: a
+     * point that cannot be set (off the curve; x >= p) right after a good
+     * one must fail, not verify against the point left from before. */
+    pub[64] ^= 1;
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, sig, n), 0);
+    uint8_t offcurve[65], big_x[65];
+    memcpy(offcurve, pub, 65);
+    offcurve[64] ^= 1;
+    assert_int_equal(cs_ecdsa_p256_verify(offcurve, (const uint8_t *)"sample", 6, sig, n),
+                     COAPSEC_ERR_AUTH);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, sig, n), 0);
+    memcpy(big_x, pub, 65);
+    memset(big_x + 1, 0xFF, 32);
+    assert_int_equal(cs_ecdsa_p256_verify(big_x, (const uint8_t *)"sample", 6, sig, n),
+                     COAPSEC_ERR_AUTH);
+    assert_int_equal(cs_ecdsa_p256_verify(pub, (const uint8_t *)"sample", 6, sig, n), 0);
 }
 
 /* RFC 8422 §5.4: a fresh signature verifies with the signer's point and
