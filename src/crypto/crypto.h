@@ -58,11 +58,6 @@ void cs_sha256_final(const cs_sha256_ctx *c, uint8_t out[32]); /* does not chang
 /** HMAC-SHA256 (RFC 2104); keylen any. */
 void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len,
                     uint8_t out[32]);
-/** HMAC-SHA256 over the concatenation p1 || p2 || p3 (a part may be NULL with
- *  length 0). Returns 0, or COAPSEC_ERR_CRYPTO with out wiped. */
-int cs_hmac_sha256_3(const uint8_t *key, size_t keylen, const void *p1, size_t l1, const void *p2,
-                     size_t l2, const void *p3, size_t l3, uint8_t out[32]);
-
 /** P_SHA256(secret, s1 || s2) (RFC 5246 §5), outlen bytes; HMAC keyed once
  *  for all its blocks. Returns 0, or COAPSEC_ERR_CRYPTO with out wiped. */
 int cs_p_sha256(const uint8_t *secret, size_t secretlen, const void *s1, size_t l1, const void *s2,

@@ -103,23 +103,6 @@ static void hmac_oneshot(const uint8_t *key, size_t keylen, const void *data, si
     }
 }
 
-int cs_hmac_sha256_3(const uint8_t *key, size_t keylen, const void *p1, size_t l1, const void *p2,
-                     size_t l2, const void *p3, size_t l3, uint8_t out[32]) {
-    static const uint8_t nokey[1];
-    EVP_MAC_CTX *ctx = keylen <= INT32_MAX ? hmac_ctx() : NULL;
-    size_t outl = 0;
-    if (ctx == NULL || EVP_MAC_init(ctx, keylen > 0 ? key : nokey, keylen, NULL) != 1 ||
-        (l1 > 0 && EVP_MAC_update(ctx, p1, l1) != 1) ||
-        (l2 > 0 && EVP_MAC_update(ctx, p2, l2) != 1) ||
-        (l3 > 0 && EVP_MAC_update(ctx, p3, l3) != 1) || EVP_MAC_final(ctx, out, &outl, 32) != 1 ||
-        outl != 32) {
-        ERR_clear_error();
-        OPENSSL_cleanse(out, 32);
-        return COAPSEC_ERR_CRYPTO;
-    }
-    return 0;
-}
-
 void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len,
                     uint8_t out[32]) {
     static const uint8_t nokey[1];
