@@ -105,29 +105,6 @@ static EVP_PKEY *point_template(void) {
     return tl_tmpl;
 }
 
-EVP_PKEY *cs_pkey_from_point(const uint8_t *pub, size_t publen) {
-    /* Only the uncompressed form (SEC 1 §2.3.3, RFC 8422 §5.4.1): this also
-     * rules out the one-byte encoding of the point at infinity. */
-    if (pub == NULL || publen != CS_P256_PUB_LEN || pub[0] != 0x04)
-        return NULL;
-    EVP_PKEY *t = point_template();
-    EVP_PKEY *pkey = t != NULL ? EVP_PKEY_dup(t) : NULL;
-    /* Setting the point decodes it with EC_POINT_oct2point, which refuses
-     * coordinates that are not field elements (>= p) and points off the
-     * curve; with the one-byte infinity ruled out above, that is all of
-     * EVP_PKEY_public_check_quick, which would cost as much again. P-256 has
-     * cofactor 1, so such a point has the group's prime order and the full
-     * check (which multiplies by the order, as costly as a signature
-     * verification) adds nothing (SEC 1 §3.2.2.1, NIST SP 800-56A §5.6.2.3.4).
-     * tests/crypto/test_ecdsa.c and test_eckey.c feed it the bad points. */
-    if (pkey == NULL || EVP_PKEY_set1_encoded_public_key(pkey, pub, publen) != 1) {
-        EVP_PKEY_free(pkey);
-        ERR_clear_error();
-        return NULL;
-    }
-    return pkey;
-}
-
 /* Verification only needs a key for the length of one EVP_PKEY_verify, so it
  * uses one more per-thread key whose point is replaced each time: setting a
  * point costs ~1.2 us, copying the template for a new key another ~4.4 us.
@@ -142,17 +119,35 @@ static _Thread_local EVP_PKEY *tl_scratch;
 static struct cs_tls_obj scratch_obj = {.free = tmpl_free};
 
 EVP_PKEY *cs_pkey_verify_point(const uint8_t *pub, size_t publen) {
+    /* Only the uncompressed form (SEC 1 §2.3.3, RFC 8422 §5.4.1): this also
+     * rules out the one-byte encoding of the point at infinity. */
     if (pub == NULL || publen != CS_P256_PUB_LEN || pub[0] != 0x04)
-        return NULL; /* as in cs_pkey_from_point */
+        return NULL;
     if (tl_scratch == NULL)
         tl_scratch = cs_tls_obj_get(&scratch_obj, scratch_new);
-    /* the same validation as cs_pkey_from_point: on the curve, coordinates
-     * in range; a failed set leaves the key unusable until the next set */
+    /* Setting the point decodes it with EC_POINT_oct2point, which refuses
+     * coordinates that are not field elements (>= p) and points off the
+     * curve; with the one-byte infinity ruled out above, that is all of
+     * EVP_PKEY_public_check_quick, which would cost as much again. P-256 has
+     * cofactor 1, so such a point has the group's prime order and the full
+     * check (which multiplies by the order, as costly as a signature
+     * verification) adds nothing (SEC 1 §3.2.2.1, NIST SP 800-56A §5.6.2.3.4).
+     * A failed set leaves the key unusable until the next set.
+     * tests/crypto/test_ecdsa.c and test_eckey.c feed it the bad points. */
     if (tl_scratch == NULL || EVP_PKEY_set1_encoded_public_key(tl_scratch, pub, publen) != 1) {
         ERR_clear_error();
         return NULL;
     }
     return tl_scratch;
+}
+
+EVP_PKEY *cs_pkey_from_point(const uint8_t *pub, size_t publen) {
+    /* a key of the caller's own: a copy of the validated verification key */
+    EVP_PKEY *v = cs_pkey_verify_point(pub, publen);
+    EVP_PKEY *pkey = v != NULL ? EVP_PKEY_dup(v) : NULL;
+    if (v != NULL && pkey == NULL)
+        ERR_clear_error();
+    return pkey;
 }
 
 EVP_PKEY *cs_pkey_from_priv(const uint8_t priv[32], const uint8_t *pub) {

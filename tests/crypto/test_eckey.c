@@ -177,6 +177,13 @@ static void test_pkey_from_point_validates(void **state) {
     uint8_t back[65];
     assert_int_equal(cs_pkey_point(k, back), 0);
     assert_memory_equal(back, pub, 65);
+    /* the key is the caller's own: the thread's verification key, which it
+     * was copied from, taking another point leaves it as it was */
+    uint8_t other[65], priv[32];
+    assert_int_equal(cs_ecdh_p256_keygen(priv, other), 0);
+    assert_non_null(cs_pkey_verify_point(other, 65));
+    assert_int_equal(cs_pkey_point(k, back), 0);
+    assert_memory_equal(back, pub, 65);
     EVP_PKEY_free(k);
     memcpy(bad, pub, 65);
     bad[64] ^= 1; /* off the curve */
