@@ -231,27 +231,15 @@ static void log_cb(void *user, int level, const char *msg) {
     cs_cli_lib_log(user, level, msg); /* loglevel.c: libcoap's -v numbering */
 }
 
-static void addr_str(const struct sockaddr *sa, char *buf, size_t cap) {
-    char ip[64];
-    snprintf(buf, cap, "?");
-    if (!sa)
-        return;
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-        if (inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip))
-            snprintf(buf, cap, "[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
-    } else if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-        if (inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip))
-            snprintf(buf, cap, "%s:%u", ip, (unsigned)ntohs(a->sin_port));
-    }
-}
-
 static void session_cb(void *user, const coapsec_session_event *ev) {
     server_state *s = user;
-    char a[80];
-    addr_str(ev->addr, a, sizeof a);
     cs_cli_log_session(ev, "coapsec server"); /* -v 8 */
+    /* Everything below only logs, at -v 1 or more (closed: -v 2). A busy
+     * server without -v must not pay for formatting on every handshake. */
+    if (cs_cli_verbose < 1)
+        return;
+    char a[80];
+    cs_explain_addr(ev->addr, a, sizeof a);
     if (ev->type == COAPSEC_SESSION_ESTABLISHED) {
         uint8_t id[COAPSEC_DTLS_PSK_ID_MAX];
         size_t idlen = sizeof id;

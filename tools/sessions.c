@@ -6,13 +6,13 @@
  */
 #include "sessions.h"
 
-#include <arpa/inet.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "explain.h"
 #include "store.h"
 
 void cs_sess_opts_init(cs_sess_opts *o) {
@@ -201,16 +201,10 @@ void cs_sess_log_stats(coapsec_endpoint *ep, const char *prog) {
 }
 
 void cs_sess_event(coapsec_endpoint *ep, const coapsec_session_event *ev, const char *prog) {
-    char a[80] = "?", ip[64];
-    if (ev->addr && ev->addr->sa_family == AF_INET) {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ev->addr;
-        if (inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof ip))
-            snprintf(a, sizeof a, "%s:%u", ip, (unsigned)ntohs(s4->sin_port));
-    } else if (ev->addr && ev->addr->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ev->addr;
-        if (inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof ip))
-            snprintf(a, sizeof a, "[%s]:%u", ip, (unsigned)ntohs(s6->sin6_port));
-    }
+    if (cs_cli_verbose < 1) /* all below logs at -v 1 */
+        return;
+    char a[80];
+    cs_explain_addr(ev->addr, a, sizeof a);
     if (ev->type == COAPSEC_SESSION_EVICTED)
         cs_cli_log(1, "%s: session with %s evicted: %s", prog, a, ev->reason ? ev->reason : "");
     else if (ev->type == COAPSEC_SESSION_DEAD)
