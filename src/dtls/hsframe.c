@@ -42,24 +42,47 @@ void cs_reasm_reset(coapsec_dtls_hs *hs) {
     memset(hs->rx_map, 0, sizeof hs->rx_map);
 }
 
+/* Mark bytes [a, b) received: whole bytes of the map at once. */
+static void map_set(uint8_t *m, uint32_t a, uint32_t b) {
+    for (; a < b && (a & 7); a++)
+        m[a >> 3] |= (uint8_t)(1u << (a & 7));
+    if (b - a >= 8) {
+        uint32_t whole = (b - a) >> 3;
+        memset(m + (a >> 3), 0xFF, whole);
+        a += whole << 3;
+    }
+    for (; a < b; a++)
+        m[a >> 3] |= (uint8_t)(1u << (a & 7));
+}
+
+/* Are bytes [0, len) all received? */
+static bool map_full(const uint8_t *m, uint32_t len) {
+    for (uint32_t i = 0; i < len >> 3; i++)
+        if (m[i] != 0xFF)
+            return false;
+    uint8_t tail = (uint8_t)((1u << (len & 7)) - 1);
+    return tail == 0 || (m[len >> 3] & tail) == tail;
+}
+
 int cs_reasm_add(coapsec_dtls_hs *hs, const cs_hsfrag *f) {
     if (f->len > COAPSEC_DTLS_HS_MSG_MAX)
         return COAPSEC_ERR_NOMEM;
     if (!hs->rx_active) {
-        cs_reasm_reset(hs);
-        hs->rx_active = 1;
         hs->rx_type = f->type;
         hs->rx_len = f->len;
+        memcpy(hs->rx_buf + f->off, f->body, f->flen);
+        if (f->off == 0 && f->flen == f->len)
+            return 1; /* the common case, unfragmented: the map is not needed */
+        hs->rx_active = 1;
+        /* only the map bytes this message uses (the tail byte included) */
+        memset(hs->rx_map, 0, f->len / 8 + (f->len < COAPSEC_DTLS_HS_MSG_MAX));
     } else if (hs->rx_type != f->type || hs->rx_len != f->len) {
         return COAPSEC_ERR_FORMAT;
+    } else {
+        memcpy(hs->rx_buf + f->off, f->body, f->flen);
     }
-    memcpy(hs->rx_buf + f->off, f->body, f->flen);
-    for (uint32_t i = f->off; i < f->off + f->flen; i++)
-        hs->rx_map[i >> 3] |= (uint8_t)(1u << (i & 7));
-    for (uint32_t i = 0; i < hs->rx_len; i++)
-        if (!(hs->rx_map[i >> 3] & (1u << (i & 7))))
-            return 0;
-    return 1;
+    map_set(hs->rx_map, f->off, f->off + f->flen);
+    return map_full(hs->rx_map, hs->rx_len) ? 1 : 0;
 }
 
 void cs_transcript_reset(coapsec_dtls_hs *hs) {

@@ -98,6 +98,34 @@ static void test_inconsistent_and_cap(void **state) {
     assert_int_equal(cs_reasm_add(&hs, &big), COAPSEC_ERR_NOMEM);
 }
 
+/* §4.2.3: a message in one fragment completes at once; the next message,
+ * fragmented, starts from an empty map (no bits left from an earlier one), and
+ * a message of the largest size reassembles (the map's last byte). */
+static void test_whole_then_fragmented(void **state) {
+    (void)state;
+    fill_msg();
+    cs_reasm_reset(&hs);
+    assert_int_equal(add(0, sizeof msg), 1);
+    assert_memory_equal(hs.rx_buf, msg, sizeof msg);
+    hs.rx_active = 0; /* as conn.c does once a message is handled */
+    assert_int_equal(add(0, 300), 0);
+    assert_int_equal(add(300, 300), 1);
+    hs.rx_active = 0;
+    /* the same fragments again: the map of the message before must not count */
+    assert_int_equal(add(300, 300), 0);
+    assert_int_equal(add(0, 299), 0);
+    assert_int_equal(add(299, 1), 1);
+    hs.rx_active = 0;
+    static uint8_t big[COAPSEC_DTLS_HS_MSG_MAX];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 13 + 1);
+    cs_hsfrag a = {CS_HT_CERTIFICATE, sizeof big, 5, 0, sizeof big - 1, big};
+    cs_hsfrag b = {CS_HT_CERTIFICATE, sizeof big, 5, sizeof big - 1, 1, big + sizeof big - 1};
+    assert_int_equal(cs_reasm_add(&hs, &a), 0);
+    assert_int_equal(cs_reasm_add(&hs, &b), 1);
+    assert_memory_equal(hs.rx_buf, big, sizeof big);
+}
+
 /* Flight sending: at MTU 256 every datagram fits, every record parses, and
  * the fragments reassemble to the stored message. */
 static uint8_t sent[64][COAPSEC_DTLS_DGRAM_MAX];
@@ -163,7 +191,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_bounds),        cmocka_unit_test(test_split_every_offset),
         cmocka_unit_test(test_overlap_reorder),      cmocka_unit_test(test_inconsistent_and_cap),
-        cmocka_unit_test(test_flight_fragmentation),
+        cmocka_unit_test(test_flight_fragmentation), cmocka_unit_test(test_whole_then_fragmented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
