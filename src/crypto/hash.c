@@ -5,9 +5,18 @@
  * cs_sha256_ctx, so a transcript hash can be forked by copying the struct
  * and needs no freeing. SHA256_Init/Update/Final are deprecated in OpenSSL
  * 3.0 but remain the only allocation-free, copyable interface; this file
- * alone uses them. HMAC keeps one EVP_MAC_CTX per thread, re-keyed per call;
- * P_SHA256 (the TLS 1.2 PRF's expansion) keys it once per call and restarts
- * it keyed for each further block.
+ * alone uses them.
+ *
+ * HMAC is libcrypto's HMAC_CTX, one per thread, re-keyed per call; P_SHA256
+ * (the TLS 1.2 PRF's expansion) keys it once per call and restarts it keyed
+ * for each further block. Its digest is a method (EVP_MD_meth_new) over the
+ * same SHA256_Init/Update/Final: HMAC copies its padded-key states into a
+ * working context twice per MAC, and with a provider digest each copy frees
+ * and allocates the provider's context, while with a method it is a memcpy
+ * into the buffer the context already has. That is 0.15 us of a 0.55 us
+ * HMAC, and a full PSK handshake does 14 of them on each side. Both the HMAC
+ * construction and SHA-256 stay libcrypto's. If the method cannot be made,
+ * HMAC_CTX runs on EVP_sha256() and gives the same MACs.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/crypto.h"
@@ -15,14 +24,13 @@
 #include "coapsec/common.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/params.h>
 #include <openssl/sha.h>
 
 static_assert(sizeof(SHA256_CTX) <= sizeof(cs_sha256_ctx), "cs_sha256_ctx too small");
@@ -55,37 +63,69 @@ void cs_sha256_final(const cs_sha256_ctx *c, uint8_t out[32]) {
 
 /* --- HMAC-SHA256 ---------------------------------------------------------- */
 
+static int md_init(EVP_MD_CTX *c) {
+    return SHA256_Init(EVP_MD_CTX_md_data(c));
+}
+
+static int md_update(EVP_MD_CTX *c, const void *data, size_t len) {
+    return SHA256_Update(EVP_MD_CTX_md_data(c), data, len);
+}
+
+static int md_final(EVP_MD_CTX *c, unsigned char *out) {
+    return SHA256_Final(out, EVP_MD_CTX_md_data(c));
+}
+
+static const EVP_MD *hmac_md;
+static pthread_once_t hmac_md_once = PTHREAD_ONCE_INIT;
+
+/* The SHA-256 method HMAC runs on, made once per process and never freed
+ * (contexts of every thread point at it). */
+static void hmac_md_make(void) {
+    EVP_MD *md = EVP_MD_meth_new(NID_sha256, NID_undef);
+    if (md == NULL || EVP_MD_meth_set_result_size(md, CS_SHA256_LEN) != 1 ||
+        EVP_MD_meth_set_input_blocksize(md, SHA256_CBLOCK) != 1 ||
+        EVP_MD_meth_set_app_datasize(md, sizeof(SHA256_CTX)) != 1 ||
+        EVP_MD_meth_set_init(md, md_init) != 1 || EVP_MD_meth_set_update(md, md_update) != 1 ||
+        EVP_MD_meth_set_final(md, md_final) != 1) {
+        EVP_MD_meth_free(md);
+        ERR_clear_error();
+        hmac_md = EVP_sha256();
+        return;
+    }
+    hmac_md = md;
+}
+
 static void hmac_tls_free(void *p) {
-    EVP_MAC_CTX_free(p);
+    HMAC_CTX_free(p);
 }
 
 static void *hmac_new(void) {
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
-    EVP_MAC_free(mac); /* the context holds its own reference */
-    if (ctx == NULL)
-        return NULL;
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    if (EVP_MAC_CTX_set_params(ctx, params) != 1) {
-        EVP_MAC_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
+    (void)pthread_once(&hmac_md_once, hmac_md_make);
+    return hmac_md != NULL ? HMAC_CTX_new() : NULL;
 }
 
-static _Thread_local EVP_MAC_CTX *tl_hmac;
+static _Thread_local HMAC_CTX *tl_hmac;
 static struct cs_tls_obj hmac_obj = {.free = hmac_tls_free};
 
-/* The calling thread's HMAC context, bound to SHA-256 once; freed at thread
- * exit. */
-static EVP_MAC_CTX *hmac_ctx(void) {
+/* The calling thread's HMAC context; freed at thread exit. */
+static HMAC_CTX *hmac_ctx(void) {
     if (tl_hmac == NULL)
         tl_hmac = cs_tls_obj_get(&hmac_obj, hmac_new);
     return tl_hmac;
+}
+
+/* Key ctx (a zero-length key is legal HMAC: always pass a pointer, as NULL
+ * means "keep the key"), or with key NULL restart it with the key it has. */
+static int hmac_start(HMAC_CTX *ctx, const uint8_t *key, size_t keylen) {
+    static const uint8_t nokey[1];
+    if (key == NULL && keylen == 0)
+        return HMAC_Init_ex(ctx, NULL, 0, NULL, NULL);
+    return HMAC_Init_ex(ctx, keylen > 0 ? key : nokey, (int)keylen, hmac_md, NULL);
+}
+
+static int hmac_finish(HMAC_CTX *ctx, uint8_t out[32]) {
+    unsigned int outl = 0;
+    return HMAC_Final(ctx, out, &outl) == 1 && outl == CS_SHA256_LEN;
 }
 
 /* Last resort when the per-thread context cannot be had: one-shot HMAC(). */
@@ -105,14 +145,9 @@ static void hmac_oneshot(const uint8_t *key, size_t keylen, const void *data, si
 
 void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len,
                     uint8_t out[32]) {
-    static const uint8_t nokey[1];
-    EVP_MAC_CTX *ctx = keylen <= INT32_MAX ? hmac_ctx() : NULL;
-    size_t outl = 0;
-    /* A zero-length key is legal HMAC; EVP_MAC_init treats a NULL key as
-     * "keep the previous key", so always pass a pointer. */
-    if (ctx == NULL || EVP_MAC_init(ctx, keylen > 0 ? key : nokey, keylen, NULL) != 1 ||
-        (len > 0 && EVP_MAC_update(ctx, data, len) != 1) ||
-        EVP_MAC_final(ctx, out, &outl, 32) != 1 || outl != 32) {
+    HMAC_CTX *ctx = keylen <= INT32_MAX ? hmac_ctx() : NULL;
+    if (ctx == NULL || hmac_start(ctx, key != NULL ? key : (const uint8_t *)"", keylen) != 1 ||
+        (len > 0 && HMAC_Update(ctx, data, len) != 1) || !hmac_finish(ctx, out)) {
         ERR_clear_error();
         hmac_oneshot(key, keylen, data, len, out);
     }
@@ -120,33 +155,30 @@ void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t 
 
 int cs_p_sha256(const uint8_t *secret, size_t secretlen, const void *s1, size_t l1, const void *s2,
                 size_t l2, uint8_t *out, size_t outlen) {
-    static const uint8_t nokey[1];
-    EVP_MAC_CTX *ctx = secretlen <= INT32_MAX ? hmac_ctx() : NULL;
+    HMAC_CTX *ctx = secretlen <= INT32_MAX ? hmac_ctx() : NULL;
     uint8_t a[CS_SHA256_LEN], blk[CS_SHA256_LEN];
-    size_t pos = 0, outl = 0;
+    size_t pos = 0;
     /* A(1) = HMAC(secret, seed): the only init that sets the key. Later
      * inits pass no key, which libcrypto's HMAC takes as "restart with the
      * key already set": it keeps the padded-key hash states instead of
      * hashing the key blocks again (two SHA-256 blocks per HMAC). */
     int ok = ctx != NULL &&
-             EVP_MAC_init(ctx, secretlen > 0 ? secret : nokey, secretlen, NULL) == 1 &&
-             (l1 == 0 || EVP_MAC_update(ctx, s1, l1) == 1) &&
-             (l2 == 0 || EVP_MAC_update(ctx, s2, l2) == 1) &&
-             EVP_MAC_final(ctx, a, &outl, sizeof a) == 1 && outl == sizeof a;
+             hmac_start(ctx, secret != NULL ? secret : (const uint8_t *)"", secretlen) == 1 &&
+             (l1 == 0 || HMAC_Update(ctx, s1, l1) == 1) &&
+             (l2 == 0 || HMAC_Update(ctx, s2, l2) == 1) && hmac_finish(ctx, a);
     while (ok && pos < outlen) {
         /* output block: HMAC(secret, A(i) || seed) */
-        ok = EVP_MAC_init(ctx, NULL, 0, NULL) == 1 && EVP_MAC_update(ctx, a, sizeof a) == 1 &&
-             (l1 == 0 || EVP_MAC_update(ctx, s1, l1) == 1) &&
-             (l2 == 0 || EVP_MAC_update(ctx, s2, l2) == 1) &&
-             EVP_MAC_final(ctx, blk, &outl, sizeof blk) == 1 && outl == sizeof blk;
+        ok = hmac_start(ctx, NULL, 0) == 1 && HMAC_Update(ctx, a, sizeof a) == 1 &&
+             (l1 == 0 || HMAC_Update(ctx, s1, l1) == 1) &&
+             (l2 == 0 || HMAC_Update(ctx, s2, l2) == 1) && hmac_finish(ctx, blk);
         if (!ok)
             break;
         size_t n = outlen - pos < sizeof blk ? outlen - pos : sizeof blk;
         memcpy(out + pos, blk, n);
         pos += n;
         if (pos < outlen) /* A(i+1) = HMAC(secret, A(i)) */
-            ok = EVP_MAC_init(ctx, NULL, 0, NULL) == 1 && EVP_MAC_update(ctx, a, sizeof a) == 1 &&
-                 EVP_MAC_final(ctx, a, &outl, sizeof a) == 1 && outl == sizeof a;
+            ok = hmac_start(ctx, NULL, 0) == 1 && HMAC_Update(ctx, a, sizeof a) == 1 &&
+                 hmac_finish(ctx, a);
     }
     OPENSSL_cleanse(a, sizeof a);
     OPENSSL_cleanse(blk, sizeof blk);
