@@ -35,8 +35,14 @@ const EC_GROUP *cs_p256_group(void);
 EVP_PKEY *cs_pkey_from_point(const uint8_t *pub, size_t publen);
 /* The same point, validated the same way, as the calling thread's
  * verification key: not to be freed, and good only until the thread's next
- * call (no context made on it may outlive that). NULL if not such a point. */
+ * call (no context the caller makes on it may outlive that). NULL if not such
+ * a point. */
 EVP_PKEY *cs_pkey_verify_point(const uint8_t *pub, size_t publen);
+/* The thread's verification key set to that point (as cs_pkey_verify_point)
+ * and its verification context, initialised for EVP_PKEY_verify on it: not to
+ * be freed, good until the thread's next call of either. NULL if not such a
+ * point. */
+EVP_PKEY_CTX *cs_pkey_verify_ctx(const uint8_t *pub, size_t publen);
 /* EVP_PKEY for a 32-byte private scalar (with or without its public point). */
 EVP_PKEY *cs_pkey_from_priv(const uint8_t priv[32], const uint8_t *pub);
 /* The curve of an EC key: CS_CURVE_P256, CS_CURVE_P384, or -1 (not EC or

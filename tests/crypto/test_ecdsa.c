@@ -151,6 +151,36 @@ static void test_ecdsa_round_trip(void **state) {
     cs_p256_key_free(k);
 }
 
+/* The thread's one verification key and context take a new point for each
+ * call: alternating two signers, each signature verifies under its own point
+ * only, and a bad point in between fails without spoiling the next call. */
+static void test_ecdsa_verify_alternating_points(void **state) {
+    (void)state;
+    cs_p256_key *k[2] = {NULL, NULL};
+    uint8_t pub[2][65], sig[2][CS_ECDSA_SIG_MAX], h[32];
+    size_t n[2];
+    cs_sha256("transcript", 10, h);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(cs_p256_key_generate(&k[i]), 0);
+        assert_int_equal(cs_p256_key_public(k[i], pub[i]), 0);
+        n[i] = sizeof sig[i];
+        assert_int_equal(cs_ecdsa_p256_sign_hash(k[i], h, sig[i], &n[i]), 0);
+    }
+    uint8_t off[65];
+    memcpy(off, pub[0], sizeof off);
+    off[64] ^= 1; /* off the curve */
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(cs_ecdsa_p256_verify_hash(pub[i], h, sig[i], n[i]), 0);
+            assert_int_equal(cs_ecdsa_p256_verify_hash(pub[i], h, sig[1 - i], n[1 - i]),
+                             COAPSEC_ERR_AUTH);
+            assert_int_equal(cs_ecdsa_p256_verify_hash(off, h, sig[0], n[0]), COAPSEC_ERR_AUTH);
+        }
+    }
+    cs_p256_key_free(k[0]);
+    cs_p256_key_free(k[1]);
+}
+
 /* One key signing from several threads at once (each takes the key's idle
  * context or makes its own): every signature verifies and none repeats
  * another's nonce (equal r values would mean a reused k). */
@@ -205,6 +235,7 @@ int main(void) {
         cmocka_unit_test(test_ecdsa_rfc6979_vectors),
         cmocka_unit_test(test_ecdsa_tamper),
         cmocka_unit_test(test_ecdsa_round_trip),
+        cmocka_unit_test(test_ecdsa_verify_alternating_points),
         cmocka_unit_test(test_ecdsa_shared_key_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
