@@ -58,6 +58,11 @@ void cs_sha256_final(const cs_sha256_ctx *c, uint8_t out[32]); /* does not chang
 /** HMAC-SHA256 (RFC 2104); keylen any. */
 void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len,
                     uint8_t out[32]);
+/** HMAC-SHA256 under a long-lived 32-byte key (a server's cookie secret):
+ *  the same MAC as cs_hmac_sha256, but the thread keeps its own context keyed
+ *  with the last such key and only restarts it while the key stays the same,
+ *  instead of hashing the padded key twice per call. */
+void cs_hmac_sha256_k32(const uint8_t key[32], const void *data, size_t len, uint8_t out[32]);
 /** P_SHA256(secret, s1 || s2) (RFC 5246 §5), outlen bytes; HMAC keyed once
  *  for all its blocks. Returns 0, or COAPSEC_ERR_CRYPTO with out wiped. */
 int cs_p_sha256(const uint8_t *secret, size_t secretlen, const void *s1, size_t l1, const void *s2,

@@ -153,6 +153,56 @@ void cs_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t 
     }
 }
 
+/* cs_hmac_sha256_k32's per-thread context and the key it holds. The copy of
+ * the key adds nothing an attacker could use that the keyed context (its
+ * padded-key hash states) does not already give; both are wiped at thread
+ * exit. */
+struct k32_slot {
+    HMAC_CTX *ctx;
+    uint8_t key[32];
+    int keyed;
+};
+
+static void k32_free(void *p) {
+    struct k32_slot *k = p;
+    HMAC_CTX_free(k->ctx);
+    OPENSSL_clear_free(k, sizeof *k);
+}
+
+static void *k32_new(void) {
+    (void)pthread_once(&hmac_md_once, hmac_md_make);
+    struct k32_slot *k = OPENSSL_zalloc(sizeof *k);
+    if (k != NULL && (hmac_md == NULL || (k->ctx = HMAC_CTX_new()) == NULL)) {
+        OPENSSL_free(k);
+        k = NULL;
+    }
+    return k;
+}
+
+static _Thread_local struct k32_slot *tl_k32;
+static struct cs_tls_obj k32_obj = {.free = k32_free};
+
+void cs_hmac_sha256_k32(const uint8_t key[32], const void *data, size_t len, uint8_t out[32]) {
+    if (tl_k32 == NULL)
+        tl_k32 = cs_tls_obj_get(&k32_obj, k32_new);
+    struct k32_slot *k = tl_k32;
+    if (k == NULL) {
+        cs_hmac_sha256(key, 32, data, len, out);
+        return;
+    }
+    int same = k->keyed && CRYPTO_memcmp(k->key, key, 32) == 0;
+    k->keyed = 0; /* until this call has succeeded */
+    if ((same ? hmac_start(k->ctx, NULL, 0) : hmac_start(k->ctx, key, 32)) != 1 ||
+        (len > 0 && HMAC_Update(k->ctx, data, len) != 1) || !hmac_finish(k->ctx, out)) {
+        ERR_clear_error();
+        hmac_oneshot(key, 32, data, len, out);
+        return;
+    }
+    if (!same)
+        memcpy(k->key, key, 32);
+    k->keyed = 1;
+}
+
 int cs_p_sha256(const uint8_t *secret, size_t secretlen, const void *s1, size_t l1, const void *s2,
                 size_t l2, uint8_t *out, size_t outlen) {
     HMAC_CTX *ctx = secretlen <= INT32_MAX ? hmac_ctx() : NULL;

@@ -55,7 +55,7 @@ void cs_cookie_compute(const uint8_t secret[32], const void *addr, size_t addrle
     memcpy(buf + n, ch->comp, ch->comp_len);
     n += ch->comp_len;
     uint8_t mac[32];
-    cs_hmac_sha256(secret, 32, buf, n, mac);
+    cs_hmac_sha256_k32(secret, buf, n, mac); /* the secret lasts for many cookies */
     memcpy(out, mac, CS_COOKIE_LEN);
 }
 

@@ -191,6 +191,32 @@ static void test_hmac_empty_key_and_data(void **state) {
     assert_memory_not_equal(a, c, 32);
 }
 
+/* cs_hmac_sha256_k32 keeps its key between calls: it must give the same MAC
+ * as cs_hmac_sha256 when the key stays, when it changes and changes back,
+ * and for an empty message (RFC 2104 §2). */
+static void test_hmac_k32_matches(void **state) {
+    (void)state;
+    uint8_t ka[32], kb[32], want[32], got[32], data[100];
+    for (int i = 0; i < 32; i++) {
+        ka[i] = (uint8_t)i;
+        kb[i] = (uint8_t)(i * 3 + 1);
+    }
+    for (int i = 0; i < 100; i++)
+        data[i] = (uint8_t)(i * 7);
+    const uint8_t *keys[] = {ka, ka, kb, ka, kb, kb};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        size_t len = (i * 37) % 101; /* 0, 37, 74, ... */
+        cs_hmac_sha256(keys[i], 32, data, len, want);
+        cs_hmac_sha256_k32(keys[i], data, len, got);
+        assert_memory_equal(got, want, 32);
+    }
+    /* a key that differs in its last byte only is a new key */
+    kb[31] ^= 1;
+    cs_hmac_sha256(kb, 32, data, 10, want);
+    cs_hmac_sha256_k32(kb, data, 10, got);
+    assert_memory_equal(got, want, 32);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_fips_vectors),
@@ -198,6 +224,7 @@ int main(void) {
         cmocka_unit_test(test_sha256_million_a),
         cmocka_unit_test(test_sha256_final_and_fork),
         cmocka_unit_test(test_hmac_rfc4231),
+        cmocka_unit_test(test_hmac_k32_matches),
         cmocka_unit_test(test_hmac_empty_key_and_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
