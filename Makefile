@@ -116,7 +116,7 @@ help:
 	@echo "                  fails below a harness's coverage floor (fuzz/floors/), logs to fuzz/RUNS.md"
 	@echo "  make valgrind   the interop tests with our programs under valgrind memcheck (0 errors)"
 	@echo "  make bench      coapsec vs libcoap, same machine, same run: rates, server CPU per operation,"
-	@echo "                  the ECDHE crypto bound (openssl speed on the server's core),"
+	@echo "                  the ECDHE crypto bound (openssl speed on the server's core, before each run),"
 	@echo "                  memory at 1k-1M sessions (~30 min); QUICK=1: one short run each (< 1 min);"
 	@echo "                  writes build/bench/results.json (see docs/PERFORMANCE.md)"
 	@echo "  make soak       MINUTES (default 10) of load with churn: flat RSS, no exchange lost"

@@ -52,6 +52,8 @@ for k in psk_handshakes_per_s ecdhe_handshakes_per_s cert_handshakes_per_s resum
     check "$k has coapsec, libcoap_openssl, libcoap_gnutls" \
         bash -c "grep '^  \"$k\": {' '$J' | grep -q '\"coapsec\": .*\"libcoap_openssl\": .*\"libcoap_gnutls\": '"
 done
+check "_bound_pct has ecdhe and cert" \
+    grep -q '"_bound_pct": {"ecdhe_handshakes_per_s": .*, "cert_handshakes_per_s": ' "$J"
 check "udp_echo_per_s has limit" bash -c "grep '^  \"udp_echo_per_s\": {' '$J' | grep -q '\"limit\": [0-9]'"
 check "coapsec NoSec answered" bash -c "grep '^  \"nosec_get_per_s\": {' '$J' | grep -q '\"coapsec\": [1-9]'"
 check "coap-server-notls answered" bash -c "grep '^  \"nosec_get_per_s\": {' '$J' | grep -q '\"libcoap_notls\": [1-9]'"
