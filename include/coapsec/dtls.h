@@ -582,14 +582,27 @@ int coapsec_dtls_ticket_keys_init(coapsec_dtls_ticket_keys *tk, const coapsec_dt
 int coapsec_dtls_ticket_keys_rotate(coapsec_dtls_ticket_keys *tk, const coapsec_dtls_config *cfg,
                                     coapsec_tstamp now);
 
-/** Server session-ID cache over caller-owned entries (oldest replaced). */
+/** Server session-ID cache over caller-owned entries (oldest replaced).
+ * Without an index, a lookup compares the session ID with every entry: fine
+ * for a few dozen entries. With one (coapsec_dtls_session_cache_init_indexed)
+ * a lookup is a hash probe whatever the size. */
 typedef struct coapsec_dtls_session_cache {
     coapsec_dtls_session *ent;
     size_t cap;
-    size_t next; /* round robin */
+    size_t next;     /* round robin */
+    uint32_t *index; /* NULL, or index_len slots: entry number + 1, 0 = empty */
+    size_t index_len;
 } coapsec_dtls_session_cache;
 void coapsec_dtls_session_cache_init(coapsec_dtls_session_cache *sc, coapsec_dtls_session *ent,
                                      size_t cap);
+/** Index slots for cap entries: the least power of two at least 2 * cap. */
+size_t coapsec_dtls_session_cache_index_len(size_t cap);
+/** The same over a caller-owned index of coapsec_dtls_session_cache_index_len(cap)
+ * slots. index_len smaller than that, or cap of 2^31 or more: COAPSEC_ERR_INVAL,
+ * and the cache is left without entries (it keeps nothing). */
+int coapsec_dtls_session_cache_init_indexed(coapsec_dtls_session_cache *sc,
+                                            coapsec_dtls_session *ent, size_t cap, uint32_t *index,
+                                            size_t index_len);
 /** Forget every cached session (e.g. after a credential change). */
 void coapsec_dtls_session_cache_clear(coapsec_dtls_session_cache *sc);
 

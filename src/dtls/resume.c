@@ -185,45 +185,155 @@ out:
 
 /* ---- session-ID cache ----------------------------------------------------------------- */
 
+/* The entries are a ring (the oldest replaced). The optional index is open
+ * addressing with linear probing over entry numbers + 1, at most half full
+ * (index_len >= 2 * cap), with deletion by backward shift (no tombstones).
+ * Session IDs are the server's random bytes, so their first bytes hash them
+ * well; a peer that offers made-up IDs only looks them up. */
+
 void coapsec_dtls_session_cache_init(coapsec_dtls_session_cache *sc, coapsec_dtls_session *ent,
                                      size_t cap) {
     sc->ent = ent;
     sc->cap = ent ? cap : 0;
     sc->next = 0;
+    sc->index = NULL;
+    sc->index_len = 0;
     coapsec_dtls_session_cache_clear(sc);
+}
+
+size_t coapsec_dtls_session_cache_index_len(size_t cap) {
+    size_t n = 2;
+    while (n < 2 * cap && n < ((size_t)1 << 62))
+        n <<= 1;
+    return n;
+}
+
+int coapsec_dtls_session_cache_init_indexed(coapsec_dtls_session_cache *sc,
+                                            coapsec_dtls_session *ent, size_t cap, uint32_t *index,
+                                            size_t index_len) {
+    coapsec_dtls_session_cache_init(sc, NULL, 0);
+    if (!ent || !index || cap >= ((size_t)1 << 31) ||
+        index_len < coapsec_dtls_session_cache_index_len(cap) || (index_len & (index_len - 1)))
+        return COAPSEC_ERR_INVAL;
+    sc->ent = ent;
+    sc->cap = cap;
+    sc->index = index;
+    sc->index_len = index_len;
+    coapsec_dtls_session_cache_clear(sc);
+    return 0;
 }
 
 void coapsec_dtls_session_cache_clear(coapsec_dtls_session_cache *sc) {
     if (sc && sc->ent)
         cs_wipe(sc->ent, sizeof *sc->ent * sc->cap);
+    if (sc && sc->index)
+        memset(sc->index, 0, sizeof *sc->index * sc->index_len);
+    if (sc)
+        sc->next = 0;
+}
+
+static size_t sid_hash(const uint8_t *sid, size_t len) {
+    uint64_t x = len;
+    for (size_t i = 0; i < len && i < 8; i++)
+        x = x << 8 ^ sid[i];
+    x ^= x >> 30; /* splitmix64's finaliser */
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return (size_t)x;
+}
+
+static bool sid_is(const coapsec_dtls_session *e, const uint8_t *sid, size_t len) {
+    return e->session_id_len == len && !memcmp(e->session_id, sid, len);
+}
+
+/* Index slot holding the entry with this session ID, or index_len if none. */
+static size_t index_pos(const coapsec_dtls_session_cache *sc, const uint8_t *sid, size_t len) {
+    size_t mask = sc->index_len - 1;
+    for (size_t h = sid_hash(sid, len) & mask;; h = (h + 1) & mask) {
+        uint32_t v = sc->index[h];
+        if (v == 0)
+            return sc->index_len;
+        if (sid_is(&sc->ent[v - 1], sid, len))
+            return h;
+    }
+}
+
+static void index_add(coapsec_dtls_session_cache *sc, size_t ei) {
+    const coapsec_dtls_session *e = &sc->ent[ei];
+    size_t mask = sc->index_len - 1, h = sid_hash(e->session_id, e->session_id_len) & mask;
+    while (sc->index[h] != 0)
+        h = (h + 1) & mask;
+    sc->index[h] = (uint32_t)(ei + 1);
+}
+
+/* Empty slot pos, pulling later members of its probe run back into it. */
+static void index_del(coapsec_dtls_session_cache *sc, size_t pos) {
+    size_t mask = sc->index_len - 1, hole = pos;
+    for (size_t j = (hole + 1) & mask; sc->index[j] != 0; j = (j + 1) & mask) {
+        const coapsec_dtls_session *e = &sc->ent[sc->index[j] - 1];
+        size_t home = sid_hash(e->session_id, e->session_id_len) & mask;
+        if (((j - home) & mask) >= ((j - hole) & mask)) { /* hole is on its probe path */
+            sc->index[hole] = sc->index[j];
+            hole = j;
+        }
+    }
+    sc->index[hole] = 0;
 }
 
 void cs_cache_put(coapsec_dtls_session_cache *sc, const coapsec_dtls_session *s) {
-    if (!sc->cap)
+    if (!sc->cap || s->session_id_len == 0 || s->session_id_len > 32)
         return;
     coapsec_dtls_session *e =
         (coapsec_dtls_session *)cs_cache_find(sc, s->session_id, s->session_id_len);
-    if (!e) {
-        e = &sc->ent[sc->next];
-        sc->next = (sc->next + 1) % sc->cap;
+    if (e) { /* the same session ID again: replaced in place */
+        *e = *s;
+        return;
+    }
+    size_t ei = sc->next;
+    sc->next = (sc->next + 1) % sc->cap;
+    e = &sc->ent[ei];
+    if (sc->index && e->session_id_len) { /* the oldest entry leaves the index */
+        size_t pos = index_pos(sc, e->session_id, e->session_id_len);
+        if (pos < sc->index_len)
+            index_del(sc, pos);
     }
     *e = *s;
+    if (sc->index)
+        index_add(sc, ei);
 }
 
 const coapsec_dtls_session *cs_cache_find(const coapsec_dtls_session_cache *sc, const uint8_t *sid,
                                           size_t len) {
-    if (!sc || len == 0 || len > 32)
+    if (!sc || !sc->cap || len == 0 || len > 32)
         return NULL;
+    if (sc->index) {
+        size_t pos = index_pos(sc, sid, len);
+        return pos < sc->index_len ? &sc->ent[sc->index[pos] - 1] : NULL;
+    }
     for (size_t i = 0; i < sc->cap; i++)
-        if (sc->ent[i].session_id_len == len && !memcmp(sc->ent[i].session_id, sid, len))
+        if (sid_is(&sc->ent[i], sid, len))
             return &sc->ent[i];
     return NULL;
 }
 
 void cs_cache_remove(coapsec_dtls_session_cache *sc, const uint8_t *sid, size_t len) {
-    coapsec_dtls_session *e = (coapsec_dtls_session *)cs_cache_find(sc, sid, len);
-    if (e)
-        cs_wipe(e, sizeof *e);
+    if (!sc || !sc->cap || len == 0 || len > 32)
+        return;
+    coapsec_dtls_session *e;
+    if (sc->index) {
+        size_t pos = index_pos(sc, sid, len);
+        if (pos == sc->index_len)
+            return;
+        e = &sc->ent[sc->index[pos] - 1];
+        index_del(sc, pos);
+    } else {
+        e = (coapsec_dtls_session *)cs_cache_find(sc, sid, len);
+        if (!e)
+            return;
+    }
+    cs_wipe(e, sizeof *e);
 }
 
 /* ---- the server's decision -------------------------------------------------------------- */

@@ -25,7 +25,8 @@ size_t cs_rs_footprint(const coapsec_endpoint_config *cfg) {
     if (cfg->no_resumption)
         return 0;
     size_t n = cfg->resume_entries ? cfg->resume_entries : CS_RS_DEFAULT;
-    return n * (sizeof(coapsec_dtls_session) + sizeof(cs_rs_saved));
+    return n * (sizeof(coapsec_dtls_session) + sizeof(cs_rs_saved)) +
+           coapsec_dtls_session_cache_index_len(n) * sizeof(uint32_t);
 }
 
 int cs_rs_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg) {
@@ -40,14 +41,20 @@ int cs_rs_init(coapsec_endpoint *ep, const coapsec_endpoint_config *cfg) {
     uint32_t n = cfg->resume_entries ? cfg->resume_entries : CS_RS_DEFAULT;
     if (n > 65536)
         return COAPSEC_ERR_INVAL;
+    size_t ilen = coapsec_dtls_session_cache_index_len(n);
     rs->cache_ent = calloc(n, sizeof *rs->cache_ent);
+    rs->cache_index = calloc(ilen, sizeof *rs->cache_index);
     rs->saved = calloc(n, sizeof *rs->saved);
-    if (!rs->cache_ent || !rs->saved)
+    if (!rs->cache_ent || !rs->cache_index || !rs->saved)
         return COAPSEC_ERR_NOMEM;
     rs->nsaved = n;
     rs->memory = cs_rs_footprint(cfg);
-    coapsec_dtls_session_cache_init(&rs->cache, rs->cache_ent, n);
-    int rc = coapsec_dtls_ticket_keys_init(&rs->tk, &ep->dcfg, CS_RS_ROTATE_MS, ep->now);
+    /* indexed: a lookup costs the same whatever resume_entries is */
+    int rc = coapsec_dtls_session_cache_init_indexed(&rs->cache, rs->cache_ent, n, rs->cache_index,
+                                                     ilen);
+    if (rc != 0)
+        return rc;
+    rc = coapsec_dtls_ticket_keys_init(&rs->tk, &ep->dcfg, CS_RS_ROTATE_MS, ep->now);
     if (rc != 0)
         return rc;
     ep->dcfg.tickets = &rs->tk;
@@ -63,6 +70,7 @@ void cs_rs_free(coapsec_endpoint *ep) {
     if (rs->saved)
         cs_wipe(rs->saved, sizeof *rs->saved * rs->nsaved);
     free(rs->cache_ent);
+    free(rs->cache_index);
     free(rs->saved);
     cs_wipe(&rs->tk, sizeof rs->tk);
     memset(rs, 0, sizeof *rs);

@@ -24,7 +24,8 @@ typedef struct cs_rs {
     coapsec_dtls_ticket_keys tk;      /* server: stateless tickets */
     coapsec_dtls_session_cache cache; /* server: session-ID cache over cache_ent */
     coapsec_dtls_session *cache_ent;
-    cs_rs_saved *saved; /* client: nsaved entries, least recently used replaced */
+    uint32_t *cache_index; /* the cache's hash index */
+    cs_rs_saved *saved;    /* client: nsaved entries, least recently used replaced */
     uint32_t nsaved;
     size_t memory; /* bytes allocated here */
 } cs_rs;

@@ -8,7 +8,8 @@
  * and no signature ran), the PSK lookups counted; RFC 7627 §5.3 EMS rules;
  * expiry; ticket key rotation (previous key accepted, older refused); a
  * removed PSK identity, a changed key, a raw key no longer trusted and an
- * expired certificate cannot resume.
+ * expired certificate cannot resume; the session-ID cache with its hash index
+ * against the plain one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -468,10 +469,78 @@ static void test_ticket_open_rejects(void **state) {
     assert_int_equal(cs_ticket_seal(&tk, &cfg, &s, t, 50, &tl, 0), COAPSEC_ERR_NOBUF);
 }
 
+/* The server's session-ID cache with and without its hash index: the same
+ * ring (the oldest entry replaced), so after any sequence of puts and removes
+ * both must hold the same sessions. Session IDs share their first 8 bytes
+ * in groups (one hash value per group: long probe runs, deletions inside
+ * them). Bad index sizes are refused. */
+#define SC_CAP 7
+static void sid_of(unsigned n, uint8_t sid[32]) {
+    memset(sid, 0xA5, 32);
+    sid[0] = (uint8_t)(n % 3); /* 3 groups share everything the hash reads */
+    sid[31] = (uint8_t)n;      /* 0..39: the ID space is larger than the cache */
+}
+
+static void test_session_cache_index(void **state) {
+    (void)state;
+    static coapsec_dtls_session lin_ent[SC_CAP], idx_ent[SC_CAP];
+    uint32_t index[16];
+    coapsec_dtls_session_cache lin, idx;
+    assert_int_equal(coapsec_dtls_session_cache_index_len(SC_CAP), 16);
+    assert_int_equal(coapsec_dtls_session_cache_init_indexed(&idx, idx_ent, SC_CAP, index, 8),
+                     COAPSEC_ERR_INVAL); /* too small */
+    assert_int_equal(coapsec_dtls_session_cache_init_indexed(&idx, idx_ent, SC_CAP, index, 15),
+                     COAPSEC_ERR_INVAL);                       /* not a power of two */
+    assert_null(cs_cache_find(&idx, (const uint8_t *)"x", 1)); /* refused: keeps nothing */
+    coapsec_dtls_session_cache_init(&lin, lin_ent, SC_CAP);
+    assert_int_equal(coapsec_dtls_session_cache_init_indexed(&idx, idx_ent, SC_CAP, index, 16), 0);
+    uint32_t rnd = 12345;
+    for (int op = 0; op < 4000; op++) {
+        rnd = rnd * 1103515245u + 12345u;
+        unsigned n = (rnd >> 16) % 40;
+        coapsec_dtls_session s;
+        memset(&s, 0, sizeof s);
+        s.session_id_len = 32;
+        sid_of(n, s.session_id);
+        s.suite = (uint16_t)op; /* tells a replaced entry from the old one */
+        if ((rnd >> 8) % 4 == 0) {
+            cs_cache_remove(&lin, s.session_id, 32);
+            cs_cache_remove(&idx, s.session_id, 32);
+        } else {
+            cs_cache_put(&lin, &s);
+            cs_cache_put(&idx, &s);
+        }
+        for (unsigned k = 0; k < 40; k++) {
+            uint8_t sid[32];
+            sid_of(k, sid);
+            const coapsec_dtls_session *a = cs_cache_find(&lin, sid, 32);
+            const coapsec_dtls_session *b = cs_cache_find(&idx, sid, 32);
+            assert_int_equal(a != NULL, b != NULL);
+            if (a)
+                assert_int_equal(a->suite, b->suite);
+        }
+    }
+    /* at most half the index in use, and every used slot is a live entry */
+    unsigned used = 0;
+    for (unsigned i = 0; i < 16; i++)
+        if (index[i]) {
+            used++;
+            assert_int_equal(idx_ent[index[i] - 1].session_id_len, 32);
+        }
+    assert_true(used <= SC_CAP);
+    coapsec_dtls_session_cache_clear(&idx);
+    for (unsigned i = 0; i < 16; i++)
+        assert_int_equal(index[i], 0);
+    uint8_t sid[32];
+    sid_of(1, sid);
+    assert_null(cs_cache_find(&idx, sid, 32));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ticket_psk),
         cmocka_unit_test(test_session_id_psk),
+        cmocka_unit_test(test_session_cache_index),
         cmocka_unit_test(test_rpk_resume_and_untrust),
         cmocka_unit_test(test_x509_expired_cannot_resume),
         cmocka_unit_test(test_ems_rules),
