@@ -300,7 +300,7 @@ declare -A RATIO
 round() {
     local metric=$1 entries=() order=() e key m i t0 t1 ok v bound
     read -r -a entries <<<"$2"
-    local -A vals=() cpus=() scpus=() rats=() this=()
+    local -A r_vals=() r_cpus=() r_scpus=() r_rats=() r_this=()
     local bounds=() pcts=() echo_pcts=()
     for ((i = 1; i <= REPS; i++)); do
         order=("${entries[@]}")
@@ -308,7 +308,7 @@ round() {
             order=()
             for ((e = ${#entries[@]} - 1; e >= 0; e--)); do order+=("${entries[$e]}"); done
         fi
-        this=()
+        r_this=()
         for e in "${order[@]}"; do
             key=${e%@*} m=$metric
             [ "$e" != "$key" ] && m=${e#*@}
@@ -326,15 +326,15 @@ round() {
             load "$m-$key-$i" "${LARGS[@]}"
             t1=$(srv_ticks)
             v=$(rate "$m-$key-$i")
-            this[$m,$key]=$v
-            vals[$m,$key]+="$v "
-            cpus[$m,$key]+="$(jget "$CS_TMP/$m-$key-$i.json" loadgen_cpu_pct) "
+            r_this[$m,$key]=$v
+            r_vals[$m,$key]+="$v "
+            r_cpus[$m,$key]+="$(jget "$CS_TMP/$m-$key-$i.json" loadgen_cpu_pct) "
             ok=$(jget "$CS_TMP/$m-$key-$i.json" ok)
             if [ "$ok" != null ] && [ "$ok" -gt 0 ] 2>/dev/null; then
-                scpus[$m,$key]+="$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$ok" \
+                r_scpus[$m,$key]+="$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$ok" \
                     'BEGIN { printf "%.2f", d / hz * 1e6 / n }') "
             else
-                scpus[$m,$key]+="null "
+                r_scpus[$m,$key]+="null "
             fi
             if [ "$bound" != null ]; then
                 bounds+=("$bound")
@@ -343,16 +343,16 @@ round() {
             fi
         done
         # this round's ratios: coapsec / each other server; GET / the echo ceiling
-        local ours=${this[$metric,coapsec]:-null} k
+        local ours=${r_this[$metric,coapsec]:-null} k
         for e in "${entries[@]}"; do
             k=${e%@*}
             [ "$e" = "$k" ] && [ "$k" != coapsec ] || continue
-            v=${this[$metric,$k]:-null}
+            v=${r_this[$metric,$k]:-null}
             if [ "$ours" != null ] && [ "$v" != null ]; then
-                rats[$k]+="$(awk -v a="$ours" -v b="$v" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print "null" }') "
+                r_rats[$k]+="$(awk -v a="$ours" -v b="$v" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print "null" }') "
             fi
         done
-        v=${this[udp_echo_per_s,limit]:-null}
+        v=${r_this[udp_echo_per_s,limit]:-null}
         if [ "$metric" = dtls_get_per_s ] && [ "$ours" != null ] && [ "$v" != null ]; then
             echo_pcts+=("$(awk -v a="$ours" -v b="$v" 'BEGIN { printf "%.1f", 100 * a / b }')")
         fi
@@ -361,17 +361,17 @@ round() {
         key=${e%@*} m=$metric
         [ "$e" != "$key" ] && m=${e#*@}
         # shellcheck disable=SC2086 # space-separated lists
-        if [ -z "${vals[$m,$key]:-}" ]; then
+        if [ -z "${r_vals[$m,$key]:-}" ]; then
             R[$m,$key]=null
             continue
         fi
-        R[$m,$key]=$(median ${vals[$m,$key]})
-        CPU[$m,$key]=$(median ${cpus[$m,$key]})
-        SCPU[$m,$key]=$(median ${scpus[$m,$key]})
-        progress "$m $key: ${R[$m,$key]} (runs: ${vals[$m,$key]% }; load generator CPU ${CPU[$m,$key]} %; server CPU ${SCPU[$m,$key]} us per operation)"
-        if [ "$m" = "$metric" ] && [ "$key" != coapsec ] && [ -n "${rats[$key]:-}" ]; then
-            RATIO[$metric,$key]=$(median ${rats[$key]})
-            progress "$metric coapsec / $key, round by round: ${rats[$key]% } (median ${RATIO[$metric,$key]})"
+        R[$m,$key]=$(median ${r_vals[$m,$key]})
+        CPU[$m,$key]=$(median ${r_cpus[$m,$key]})
+        SCPU[$m,$key]=$(median ${r_scpus[$m,$key]})
+        progress "$m $key: ${R[$m,$key]} (runs: ${r_vals[$m,$key]% }; load generator CPU ${CPU[$m,$key]} %; server CPU ${SCPU[$m,$key]} us per operation)"
+        if [ "$m" = "$metric" ] && [ "$key" != coapsec ] && [ -n "${r_rats[$key]:-}" ]; then
+            RATIO[$metric,$key]=$(median ${r_rats[$key]})
+            progress "$metric coapsec / $key, round by round: ${r_rats[$key]% } (median ${RATIO[$metric,$key]})"
         fi
     done
     if [ ${#bounds[@]} -gt 0 ]; then
