@@ -57,7 +57,10 @@ typedef struct cs_slot_sec {
 typedef struct cs_pid_ent {
     uint32_t refs; /* 0 = free */
     uint8_t len;
-    uint8_t id[COAPSEC_ENDPOINT_PSK_ID_INLINE];
+    union {
+        uint8_t id[COAPSEC_ENDPOINT_PSK_ID_INLINE]; /* in use */
+        uint32_t next_free;                         /* free: the free list */
+    };
 } cs_pid_ent;
 
 /* Pending DTLS events of a session, handled after the engine call returns. */
@@ -183,6 +186,9 @@ struct coapsec_endpoint {
     cs_cpsk_ent cpsk[COAPSEC_ENDPOINT_MAX_CLIENT_PSK];
     cs_pid_ent *pid; /* psk.c: interned identities (npid entries allocated) */
     uint32_t npid;
+    uint32_t pid_free; /* first free entry, CS_NONE */
+    uint32_t *pid_idx; /* hash index over the entries in use: entry + 1, 0 = empty */
+    uint32_t npid_idx; /* slots, a power of two >= 2 * npid */
     char last_error[192];
     cs_sx sx;           /* sessions.c: limits, keepalive, waiting requests, counters */
     cs_rs rs;           /* resume.c: resumption caches, heartbeat settings */

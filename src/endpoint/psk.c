@@ -163,54 +163,141 @@ const cs_cpsk_ent *cs_psk_client_for(const coapsec_endpoint *ep, const char *hos
     return byhost ? byhost : def;
 }
 
+/* The interned identities: entries that never move (slots refer to them by
+ * number), a free list, and a hash index (open addressing, at most half
+ * full, backward-shift deletion) so that interning an identity costs the
+ * same with a million distinct identities as with one. The hash is keyed
+ * with the peer table's random seed. */
+static uint64_t pid_mix(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static uint32_t pid_hash(const coapsec_endpoint *ep, const uint8_t *id, size_t len) {
+    uint64_t h = pid_mix(ep->peers.seed ^ len);
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, id + i, len - i < 8 ? len - i : 8);
+        h = pid_mix(h ^ w);
+    }
+    return (uint32_t)h;
+}
+
+static void pid_idx_add(coapsec_endpoint *ep, uint32_t i) {
+    uint32_t mask = ep->npid_idx - 1, h = pid_hash(ep, ep->pid[i].id, ep->pid[i].len) & mask;
+    while (ep->pid_idx[h])
+        h = (h + 1) & mask;
+    ep->pid_idx[h] = i + 1;
+}
+
+/* Index slot of the entry in use equal to id, or npid_idx. */
+static uint32_t pid_idx_find(const coapsec_endpoint *ep, const uint8_t *id, size_t len) {
+    if (!ep->npid_idx)
+        return 0;
+    uint32_t mask = ep->npid_idx - 1;
+    for (uint32_t h = pid_hash(ep, id, len) & mask; ep->pid_idx[h]; h = (h + 1) & mask) {
+        const cs_pid_ent *e = &ep->pid[ep->pid_idx[h] - 1];
+        if (e->len == len && memcmp(e->id, id, len) == 0)
+            return h;
+    }
+    return ep->npid_idx;
+}
+
+static void pid_idx_del(coapsec_endpoint *ep, uint32_t pos) {
+    uint32_t mask = ep->npid_idx - 1, hole = pos;
+    for (uint32_t j = (hole + 1) & mask; ep->pid_idx[j]; j = (j + 1) & mask) {
+        const cs_pid_ent *e = &ep->pid[ep->pid_idx[j] - 1];
+        uint32_t home = pid_hash(ep, e->id, e->len) & mask;
+        if (((j - home) & mask) >= ((j - hole) & mask)) { /* hole is on its probe path */
+            ep->pid_idx[hole] = ep->pid_idx[j];
+            hole = j;
+        }
+    }
+    ep->pid_idx[hole] = 0;
+}
+
+/* Grow the pool (doubling, at most one entry per slot) and rebuild the index. */
+static int pool_grow(coapsec_endpoint *ep) {
+    if (ep->npid == 0)
+        ep->pid_free = CS_NONE; /* the endpoint starts zeroed */
+    uint32_t n = ep->npid ? 2 * ep->npid : 16;
+    if (n > ep->peers.cap + COAPSEC_ENDPOINT_MAX_CLIENT_PSK)
+        n = ep->peers.cap + COAPSEC_ENDPOINT_MAX_CLIENT_PSK;
+    if (n <= ep->npid)
+        return -1;
+    uint32_t nidx = 16;
+    while (nidx < 2 * n)
+        nidx <<= 1;
+    uint32_t *idx = calloc(nidx, sizeof *idx);
+    cs_pid_ent *g = idx ? realloc(ep->pid, n * sizeof *g) : NULL;
+    if (!g) {
+        free(idx);
+        return -1;
+    }
+    memset(g + ep->npid, 0, (n - ep->npid) * sizeof *g);
+    for (uint32_t i = n; i-- > ep->npid;) { /* new entries onto the free list */
+        g[i].next_free = ep->pid_free;
+        ep->pid_free = i;
+    }
+    ep->pid = g;
+    ep->npid = n;
+    free(ep->pid_idx);
+    ep->pid_idx = idx;
+    ep->npid_idx = nidx;
+    for (uint32_t i = 0; i < n; i++)
+        if (g[i].refs)
+            pid_idx_add(ep, i);
+    return 0;
+}
+
 /* Interned identity equal to id (a new reference), growing the pool when
  * needed; -1 when out of memory. */
 static int64_t pool_ref(coapsec_endpoint *ep, const uint8_t *id, size_t idlen) {
-    uint32_t free_i = CS_NONE;
-    for (uint32_t i = 0; i < ep->npid; i++) {
-        cs_pid_ent *e = &ep->pid[i];
-        if (e->refs == 0) {
-            if (free_i == CS_NONE)
-                free_i = i;
-        } else if (e->len == idlen && memcmp(e->id, id, idlen) == 0) {
-            e->refs++;
-            return i;
-        }
+    uint32_t pos = pid_idx_find(ep, id, idlen);
+    if (pos < ep->npid_idx) {
+        cs_pid_ent *e = &ep->pid[ep->pid_idx[pos] - 1];
+        e->refs++;
+        return ep->pid_idx[pos] - 1;
     }
-    if (free_i == CS_NONE) {
-        uint32_t n = ep->npid ? 2 * ep->npid : 16;
-        if (n > ep->peers.cap + COAPSEC_ENDPOINT_MAX_CLIENT_PSK)
-            n = ep->peers.cap + COAPSEC_ENDPOINT_MAX_CLIENT_PSK; /* at most one per slot */
-        if (n <= ep->npid)
-            return -1;
-        cs_pid_ent *g = realloc(ep->pid, n * sizeof *g);
-        if (!g)
-            return -1;
-        memset(g + ep->npid, 0, (n - ep->npid) * sizeof *g);
-        free_i = ep->npid;
-        ep->pid = g;
-        ep->npid = n;
-    }
-    cs_pid_ent *e = &ep->pid[free_i];
+    if ((ep->npid == 0 || ep->pid_free == CS_NONE) && pool_grow(ep) != 0)
+        return -1;
+    uint32_t i = ep->pid_free;
+    cs_pid_ent *e = &ep->pid[i];
+    ep->pid_free = e->next_free;
     e->refs = 1;
     e->len = (uint8_t)idlen;
     memcpy(e->id, id, idlen);
-    return free_i;
+    pid_idx_add(ep, i);
+    return i;
 }
 
 void cs_psk_forget_id(coapsec_endpoint *ep, cs_slot_sec *sec) {
     if (sec->id_ref >= CS_ID_POOL) {
         uint32_t i = sec->id_ref - CS_ID_POOL;
-        if (i < ep->npid && ep->pid[i].refs)
-            ep->pid[i].refs--;
+        if (i < ep->npid && ep->pid[i].refs && --ep->pid[i].refs == 0) {
+            uint32_t pos = pid_idx_find(ep, ep->pid[i].id, ep->pid[i].len);
+            if (pos < ep->npid_idx)
+                pid_idx_del(ep, pos);
+            memset(&ep->pid[i], 0, sizeof ep->pid[i]);
+            ep->pid[i].next_free = ep->pid_free;
+            ep->pid_free = i;
+        }
     }
     sec->id_ref = CS_ID_NONE;
 }
 
 void cs_psk_pool_free(coapsec_endpoint *ep) {
+    if (ep->pid)
+        cs_wipe(ep->pid, sizeof *ep->pid * ep->npid);
     free(ep->pid);
+    free(ep->pid_idx);
     ep->pid = NULL;
-    ep->npid = 0;
+    ep->pid_idx = NULL;
+    ep->npid = ep->npid_idx = 0;
+    ep->pid_free = CS_NONE;
 }
 
 void cs_psk_remember_id(coapsec_endpoint *ep, cs_slot_sec *sec, const uint8_t *id, size_t idlen,
