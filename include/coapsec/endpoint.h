@@ -361,8 +361,9 @@ int coapsec_endpoint_request_identity(coapsec_endpoint *ep, const uint8_t *id, s
                                       const coapsec_msg *req, uint32_t timeout_ms,
                                       coapsec_response_cb cb, void *user);
 
-/** The peer id of the established session authenticated with identity id.
- *  0 or COAPSEC_ERR_NOTFOUND. */
+/** The peer id of the established session authenticated with identity id:
+ *  of several, the one established last while it lasts, else the most
+ *  recently used. 0 or COAPSEC_ERR_NOTFOUND. */
 int coapsec_endpoint_find_identity(const coapsec_endpoint *ep, const uint8_t *id, size_t idlen,
                                    coapsec_peer_id *out);
 

@@ -55,7 +55,8 @@ typedef struct cs_slot_sec {
  * the lookup callback accepted and client identities, so that a slot keeps a
  * 29-bit reference instead of a copy. Grown on demand, reference counted. */
 typedef struct cs_pid_ent {
-    uint32_t refs; /* 0 = free */
+    uint32_t refs;                /* 0 = free */
+    uint32_t last_slot, last_gen; /* the session last established with it */
     uint8_t len;
     union {
         uint8_t id[COAPSEC_ENDPOINT_PSK_ID_INLINE]; /* in use */
@@ -125,6 +126,7 @@ typedef struct cs_psk_ent {
     uint8_t idlen, keylen;
     uint8_t id[COAPSEC_DTLS_PSK_ID_MAX];
     uint8_t key[COAPSEC_DTLS_PSK_KEY_MAX];
+    uint32_t last_slot, last_gen; /* server table: the session last established with it */
 } cs_psk_ent;
 
 typedef struct cs_cpsk_ent {
@@ -299,6 +301,16 @@ void cs_psk_remember_id(coapsec_endpoint *ep, cs_slot_sec *sec, const uint8_t *i
 void cs_psk_forget_id(coapsec_endpoint *ep, cs_slot_sec *sec);
 /* The identity sec refers to (NULL, *n = 0 when none). */
 const uint8_t *cs_psk_id_of(const coapsec_endpoint *ep, const cs_slot_sec *sec, size_t *n);
+/* The id_refs a session authenticated with this identity can have: [0] its
+ * entry in the server table, [1] its entry in the interned pool (CS_ID_NONE:
+ * not there), each with the session last established through that entry
+ * (slot[k] CS_NONE: none). Other sessions can have it only as CS_ID_CLIENT. */
+void cs_psk_refs_of(const coapsec_endpoint *ep, const uint8_t *id, size_t idlen, uint32_t ref[2],
+                    uint32_t slot[2], uint32_t gen[2]);
+/* Remember slot (generation gen) as the session last established with its
+ * identity (sessions.c, at ESTABLISHED). */
+void cs_psk_note_established(coapsec_endpoint *ep, const cs_slot_sec *sec, uint32_t slot,
+                             uint32_t gen);
 /* Free the interned identities (cs_sec_free). */
 void cs_psk_pool_free(coapsec_endpoint *ep);
 

@@ -32,6 +32,7 @@ static void set_ent(cs_psk_ent *e, const uint8_t *id, size_t idlen, const uint8_
     e->idlen = (uint8_t)idlen;
     memcpy(e->key, key, keylen);
     e->keylen = (uint8_t)keylen;
+    e->last_slot = CS_NONE;
 }
 
 int coapsec_endpoint_add_psk(coapsec_endpoint *ep, const uint8_t *id, size_t idlen,
@@ -268,6 +269,8 @@ static int64_t pool_ref(coapsec_endpoint *ep, const uint8_t *id, size_t idlen) {
     cs_pid_ent *e = &ep->pid[i];
     ep->pid_free = e->next_free;
     e->refs = 1;
+    e->last_slot = CS_NONE;
+    e->last_gen = 0;
     e->len = (uint8_t)idlen;
     memcpy(e->id, id, idlen);
     pid_idx_add(ep, i);
@@ -330,6 +333,48 @@ const uint8_t *cs_psk_id_of(const coapsec_endpoint *ep, const cs_slot_sec *sec, 
                                                      : &ep->psk[sec->id_ref - 1];
     *n = e->idlen;
     return e->id;
+}
+
+void cs_psk_refs_of(const coapsec_endpoint *ep, const uint8_t *id, size_t idlen, uint32_t ref[2],
+                    uint32_t slot[2], uint32_t gen[2]) {
+    for (int k = 0; k < 2; k++) {
+        ref[k] = CS_ID_NONE;
+        slot[k] = CS_NONE;
+        gen[k] = 0;
+    }
+    int i = find_id(ep, id, idlen);
+    if (i >= 0) {
+        ref[0] = (uint32_t)(1 + i);
+        slot[0] = ep->psk[i].last_slot;
+        gen[0] = ep->psk[i].last_gen;
+    }
+    uint32_t pos = idlen <= COAPSEC_ENDPOINT_PSK_ID_INLINE ? pid_idx_find(ep, id, idlen) : 0;
+    if (pos < ep->npid_idx) {
+        const cs_pid_ent *e = &ep->pid[ep->pid_idx[pos] - 1];
+        ref[1] = CS_ID_POOL + (ep->pid_idx[pos] - 1);
+        slot[1] = e->last_slot;
+        gen[1] = e->last_gen;
+    }
+}
+
+void cs_psk_note_established(coapsec_endpoint *ep, const cs_slot_sec *sec, uint32_t slot,
+                             uint32_t gen) {
+    uint32_t *ls = NULL, *lg = NULL;
+    if (sec->id_ref >= CS_ID_POOL) {
+        uint32_t i = sec->id_ref - CS_ID_POOL;
+        if (i < ep->npid && ep->pid[i].refs) {
+            ls = &ep->pid[i].last_slot;
+            lg = &ep->pid[i].last_gen;
+        }
+    } else if (sec->id_ref != CS_ID_NONE && !(sec->id_ref & CS_ID_CLIENT) &&
+               (size_t)sec->id_ref - 1 < ep->npsk) {
+        ls = &ep->psk[sec->id_ref - 1].last_slot;
+        lg = &ep->psk[sec->id_ref - 1].last_gen;
+    }
+    if (ls) {
+        *ls = slot;
+        *lg = gen;
+    }
 }
 
 int coapsec_endpoint_peer_identity(const coapsec_endpoint *ep, coapsec_peer_id peer, uint8_t *buf,

@@ -224,10 +224,32 @@ int coapsec_endpoint_find_identity(const coapsec_endpoint *ep, const uint8_t *id
                                    coapsec_peer_id *out) {
     if (!ep || !id || idlen == 0 || idlen > COAPSEC_DTLS_PSK_ID_MAX)
         return COAPSEC_ERR_NOTFOUND;
-    /* Most recently used first: after a reboot the new session is the one to use. */
     const cs_peer_table *t = &ep->peers;
+    /* The session last established with the identity: after a reboot the new
+     * session is the one to use. Found through the identity's entry in the
+     * server table or the interned pool, without looking at other sessions. */
+    uint32_t ref[2], hs[2], hg[2];
+    cs_psk_refs_of(ep, id, idlen, ref, hs, hg);
+    for (int k = 0; k < 2; k++) {
+        uint32_t s = hs[k];
+        if (ref[k] != CS_ID_NONE && s != CS_NONE && s < t->cap && t->peers[s].gen == hg[k] &&
+            ep->sec[s].id_ref == ref[k] && established(ep, s)) {
+            if (out)
+                *out = cs_peers_id(t, s);
+            return 0;
+        }
+    }
+    /* That session has ended: another one with the same identity, most
+     * recently used first. Sessions refer to an identity by number (one
+     * table entry or one pool entry per identity), so the walk compares
+     * numbers; only a client session's identity kept outside the pool
+     * (CS_ID_CLIENT) needs its bytes compared. */
     for (uint32_t s = t->lru_head; s != CS_PEER_NONE; s = t->peers[s].lru_next) {
-        if (!established(ep, s) || !slot_identity_is(ep, s, id, idlen))
+        uint32_t r = ep->sec[s].id_ref;
+        int client = r < CS_ID_POOL && (r & CS_ID_CLIENT);
+        if (r == CS_ID_NONE || (r != ref[0] && r != ref[1] && !client))
+            continue;
+        if (!established(ep, s) || (client && !slot_identity_is(ep, s, id, idlen)))
             continue;
         if (out)
             *out = cs_peers_id(t, s);
@@ -303,6 +325,7 @@ void cs_sx_established(coapsec_endpoint *ep, uint32_t slot) {
     if (!established(ep, slot))
         return;
     coapsec_peer_id id = cs_peers_id(&ep->peers, slot);
+    cs_psk_note_established(ep, &ep->sec[slot], slot, id.gen);
     for (uint32_t i = 0; i < ep->sx.nwait; i++) {
         cs_wait *w = &ep->sx.wait[i];
         if (w->state != CS_WAIT_QUEUED || !slot_identity_is(ep, slot, w->id, w->idlen))

@@ -905,6 +905,36 @@ static void test_wait_for_identity(void **state) {
     assert_int_equal(third.done, 0);
 }
 
+/* Two sessions with one identity from two addresses (a device that came back
+ * before its old session was gone): find_identity gives the session
+ * established last; once that one is closed, the other (the identity's
+ * remembered session has ended: found by walking the sessions); once both
+ * are, none. An identity that no session has: none. */
+static void test_find_identity_latest(void **state) {
+    (void)state;
+    static raw a, b;
+    raw_fixture(&a, NULL);
+    coapsec_peer_id pa = server_peer_of("node-1");
+    raw_init(&b, S.port, "node-1");
+    raw_start(&b);
+    coapsec_peer_id pb = server_peer_of("node-1");
+    assert_int_not_equal(pa.slot, pb.slot);
+    assert_int_equal(coapsec_endpoint_close_peer(S.ep, pb), 0);
+    coapsec_peer_id p = server_peer_of("node-1");
+    assert_true(coapsec_peer_id_eq(p, pa));
+    raw_start(&b); /* b again: it is the latest now */
+    p = server_peer_of("node-1");
+    assert_false(coapsec_peer_id_eq(p, pa));
+    assert_int_equal(coapsec_endpoint_close_peer(S.ep, p), 0);
+    assert_int_equal(coapsec_endpoint_close_peer(S.ep, pa), 0);
+    assert_int_equal(coapsec_endpoint_find_identity(S.ep, (const uint8_t *)"node-1", 6, &p),
+                     COAPSEC_ERR_NOTFOUND);
+    assert_int_equal(coapsec_endpoint_find_identity(S.ep, (const uint8_t *)"nobody", 6, &p),
+                     COAPSEC_ERR_NOTFOUND);
+    close(a.fd);
+    close(b.fd);
+}
+
 /* One node is DTLS server to one peer and DTLS client to another at once, and
  * CoAP client and server on both sessions. */
 static void test_client_and_server_at_once(void **state) {
@@ -1021,6 +1051,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_client_session_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_and_data_centre, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_for_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_find_identity_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_and_server_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_cap, setup, teardown),
         cmocka_unit_test(test_bytes_per_session),
