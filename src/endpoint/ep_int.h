@@ -188,9 +188,10 @@ struct coapsec_endpoint {
     cs_cpsk_ent cpsk[COAPSEC_ENDPOINT_MAX_CLIENT_PSK];
     cs_pid_ent *pid; /* psk.c: interned identities (npid entries allocated) */
     uint32_t npid;
-    uint32_t pid_free; /* first free entry, CS_NONE */
-    uint32_t *pid_idx; /* hash index over the entries in use: entry + 1, 0 = empty */
-    uint32_t npid_idx; /* slots, a power of two >= 2 * npid */
+    uint32_t pid_free;     /* first free entry, CS_NONE */
+    uint32_t *pid_idx;     /* hash index over the entries in use: entry + 1, 0 = empty */
+    uint32_t npid_idx;     /* slots, a power of two >= 2 * npid */
+    uint32_t nclient_refs; /* slots whose id_ref is CS_ID_CLIENT */
     char last_error[192];
     cs_sx sx;           /* sessions.c: limits, keepalive, waiting requests, counters */
     cs_rs rs;           /* resume.c: resumption caches, heartbeat settings */

@@ -288,6 +288,8 @@ void cs_psk_forget_id(coapsec_endpoint *ep, cs_slot_sec *sec) {
             ep->pid[i].next_free = ep->pid_free;
             ep->pid_free = i;
         }
+    } else if ((sec->id_ref & CS_ID_CLIENT) && ep->nclient_refs) {
+        ep->nclient_refs--;
     }
     sec->id_ref = CS_ID_NONE;
 }
@@ -314,8 +316,10 @@ void cs_psk_remember_id(coapsec_endpoint *ep, cs_slot_sec *sec, const uint8_t *i
         sec->id_ref = (uint32_t)(1 + i) & 0x1FFFFFFFu;
     else if (idlen <= COAPSEC_ENDPOINT_PSK_ID_INLINE && (k = pool_ref(ep, id, idlen)) >= 0)
         sec->id_ref = (uint32_t)(CS_ID_POOL + k) & 0x1FFFFFFFu;
-    else if (client_idx >= 0)
+    else if (client_idx >= 0) {
         sec->id_ref = (uint32_t)(CS_ID_CLIENT | (unsigned)client_idx) & 0x1FFFFFFFu;
+        ep->nclient_refs++;
+    }
 }
 
 const uint8_t *cs_psk_id_of(const coapsec_endpoint *ep, const cs_slot_sec *sec, size_t *n) {

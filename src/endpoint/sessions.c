@@ -239,6 +239,8 @@ int coapsec_endpoint_find_identity(const coapsec_endpoint *ep, const uint8_t *id
             return 0;
         }
     }
+    if (ref[0] == CS_ID_NONE && ref[1] == CS_ID_NONE && ep->nclient_refs == 0)
+        return COAPSEC_ERR_NOTFOUND; /* no session can have it (a device not connected) */
     /* That session has ended: another one with the same identity, most
      * recently used first. Sessions refer to an identity by number (one
      * table entry or one pool entry per identity), so the walk compares
