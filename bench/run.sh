@@ -608,6 +608,22 @@ keys_of() {
     *) echo coapsec libcoap_openssl libcoap_gnutls ;;
     esac
 }
+# json_cells ARRAY FORMAT METRIC KEYS...: "METRIC": {"KEY": ARRAY[METRIC,KEY], ...},
+# each value through printf FORMAT, null kept as null.
+json_cells() {
+    local -n cells=$1
+    local fmt=$2 m=$3 sep="" k v
+    shift 3
+    printf '"%s": {' "$m"
+    for k in "$@"; do
+        v=${cells[$m,$k]:-null}
+        # shellcheck disable=SC2059 # the format is the caller's
+        [ "$v" = null ] || v=$(printf "$fmt" "$v")
+        printf '%s"%s": %s' "$sep" "$k" "$v"
+        sep=", "
+    done
+    printf '}'
+}
 JSON=$OUT/results.json
 {
     echo "{"
@@ -615,13 +631,9 @@ JSON=$OUT/results.json
     for m in "${METRICS[@]}"; do
         [ $first = 1 ] || echo ","
         first=0
-        printf '  "%s": {' "$m"
-        sep=""
-        for k in $(keys_of "$m"); do
-            printf '%s"%s": %s' "$sep" "$k" "$(num "${R[$m,$k]:-null}")"
-            sep=", "
-        done
-        printf '}'
+        printf '  '
+        # shellcheck disable=SC2046 # keys_of gives a list
+        json_cells R '%.0f' "$m" $(keys_of "$m")
     done
     # Next to each rate measured by `measure`: the server's CPU time per
     # operation and the load generator's CPU share (medians of the runs).
@@ -633,15 +645,11 @@ JSON=$OUT/results.json
         for m in "${METRICS[@]}"; do
             case $m in *_per_s | *_per_s_10k) ;; *) continue ;; esac
             case $m in dtls_get_per_s_10k | *_bound_per_s) continue ;; esac
-            printf '%s"%s": {' "$msep" "$m"
-            sep=""
-            for k in $(keys_of "$m"); do
-                if [ $side = server ]; then v=${SCPU[$m,$k]:-null}; else v=${CPU[$m,$k]:-null}; fi
-                [ "$v" = null ] || v=$(printf '%.2f' "$v")
-                printf '%s"%s": %s' "$sep" "$k" "$v"
-                sep=", "
-            done
-            printf '}'
+            printf '%s' "$msep"
+            # shellcheck disable=SC2046 # keys_of gives a list
+            if [ $side = server ]; then json_cells SCPU '%.2f' "$m" $(keys_of "$m"); else
+                json_cells CPU '%.2f' "$m" $(keys_of "$m")
+            fi
             msep=", "
         done
         printf '}'
@@ -654,13 +662,8 @@ JSON=$OUT/results.json
     msep=""
     for m in psk_handshakes_per_s ecdhe_handshakes_per_s cert_handshakes_per_s \
         resume_handshakes_per_s dtls_get_per_s nosec_get_per_s; do
-        printf '%s"%s": {' "$msep" "$m"
-        sep=""
-        for k in libcoap_openssl libcoap_gnutls; do
-            printf '%s"%s": %s' "$sep" "$k" "${RATIO[$m,$k]:-null}"
-            sep=", "
-        done
-        printf '}'
+        printf '%s' "$msep"
+        json_cells RATIO '%s' "$m" libcoap_openssl libcoap_gnutls
         msep=", "
     done
     printf '}'
