@@ -147,13 +147,20 @@ static inline int pki_start(tpair *p, const coapsec_dtls_identity *id, const cha
 
 /* Rewrite every whole (unfragmented) epoch-0 handshake message of type `type`
  * in datagram d: fn gets the body and writes the replacement into out
- * (returning its length). Records are re-framed with the new lengths. */
+ * (returning its length), or returns PKI_DROP to leave the message out.
+ * Records are re-framed with the new lengths; records left empty go.
+ * renumber (NULL: none): set to 1 once a message is dropped; while it is set,
+ * every later message (in this datagram and the ones after: a flight and its
+ * retransmissions) gets message_seq one lower, as if the dropped message had
+ * never existed. */
 typedef size_t (*pki_rewrite_fn)(void *ctx, const uint8_t *body, size_t len, uint8_t *out);
+#define PKI_DROP ((size_t)-1)
 
-static inline size_t pki_rewrite(uint8_t *d, size_t len, size_t cap, uint8_t type,
-                                 pki_rewrite_fn fn, void *ctx) {
+static inline size_t pki_rewrite_ex(uint8_t *d, size_t len, size_t cap, uint8_t type,
+                                    pki_rewrite_fn fn, void *ctx, int *renumber) {
     uint8_t out[SIMNET_MAX_DGRAM];
     size_t o = 0;
+    int shift = renumber && *renumber;
     for (size_t pos = 0; pos + 13 <= len;) {
         size_t rl = cs_get16(d + pos + 11);
         if (pos + 13 + rl > len)
@@ -173,25 +180,42 @@ static inline size_t pki_rewrite(uint8_t *d, size_t len, size_t cap, uint8_t typ
             size_t ml = cs_get24(h + 1), off = cs_get24(h + 6), fl = cs_get24(h + 9);
             if (f + 12 + fl > rl)
                 break;
+            size_t nl = fl;
+            memcpy(out + o, h, 12);
             if (h[0] == type && off == 0 && fl == ml) {
-                size_t nl = fn(ctx, h + 12, fl, out + o + 12);
-                memcpy(out + o, h, 12);
+                nl = fn(ctx, h + 12, fl, out + o + 12);
+                if (nl == PKI_DROP) {
+                    shift = renumber != NULL;
+                    f += 12 + fl;
+                    continue;
+                }
                 cs_put24(out + o + 1, (uint32_t)nl);
                 cs_put24(out + o + 9, (uint32_t)nl);
-                o += 12 + nl;
             } else {
-                memcpy(out + o, h, 12 + fl);
-                o += 12 + fl;
+                memcpy(out + o + 12, h + 12, fl);
             }
+            if (shift)
+                cs_put16(out + o + 4, (uint32_t)(cs_get16(h + 4) - 1));
+            o += 12 + nl;
             f += 12 + fl;
         }
-        cs_put16(out + ro + 11, (uint32_t)(o - ro - 13));
+        if (o == ro + 13)
+            o = ro; /* nothing left in this record */
+        else
+            cs_put16(out + ro + 11, (uint32_t)(o - ro - 13));
         pos += 13 + rl;
     }
-    if (o > cap)
+    if (renumber)
+        *renumber = shift;
+    if (o > cap || o == 0)
         return len;
     memcpy(d, out, o);
     return o;
+}
+
+static inline size_t pki_rewrite(uint8_t *d, size_t len, size_t cap, uint8_t type,
+                                 pki_rewrite_fn fn, void *ctx) {
+    return pki_rewrite_ex(d, len, cap, type, fn, ctx, NULL);
 }
 
 #endif /* COAPSEC_TESTS_DTLS_PKI_H */

@@ -532,61 +532,25 @@ static void test_bad_certificate_verify(void **state) {
 /* --- skipped messages (RFC 5246 §7.3, §7.4) ------------------------------- */
 
 /* A peer that leaves a message out and numbers the rest as if it had never
- * existed: every epoch-0 handshake message of type `skip` is removed from the
- * datagram, the later ones get message_seq one lower, and records left empty
- * are removed. Encrypted records pass as they are. */
+ * existed: every epoch-0 handshake message of type `type` from that side is
+ * dropped (pki_rewrite_ex with renumbering). Encrypted records pass as they
+ * are. */
 typedef struct skip_ctx {
     uint8_t type;
     int from_server;
-    int skipped; /* messages removed so far (this datagram and earlier ones) */
+    int skipped; /* pki_rewrite_ex's renumber flag */
 } skip_ctx;
+
+static size_t drop_body(void *ctx, const uint8_t *b, size_t n, uint8_t *out) {
+    (void)ctx, (void)b, (void)n, (void)out;
+    return PKI_DROP;
+}
 
 static size_t skip_msg(tpair *p, tnode *from, uint8_t *d, size_t len, size_t cap) {
     skip_ctx *k = p->mangle_user;
     if (from->is_server != (k->from_server != 0))
         return len;
-    uint8_t out[SIMNET_MAX_DGRAM];
-    size_t o = 0;
-    int removed = 0;
-    for (size_t pos = 0; pos + 13 <= len;) {
-        size_t rl = cs_get16(d + pos + 11);
-        if (pos + 13 + rl > len)
-            break;
-        const uint8_t *rec = d + pos;
-        pos += 13 + rl;
-        if (rec[0] != CS_CT_HANDSHAKE || cs_get16(rec + 3) != 0) {
-            memcpy(out + o, rec, 13 + rl);
-            o += 13 + rl;
-            continue;
-        }
-        size_t ro = o;
-        memcpy(out + o, rec, 13);
-        o += 13;
-        for (size_t f = 0; f + 12 <= rl;) {
-            const uint8_t *h = rec + 13 + f;
-            size_t fl = cs_get24(h + 9);
-            if (f + 12 + fl > rl)
-                break;
-            f += 12 + fl;
-            if (h[0] == k->type) {
-                removed = 1;
-                continue;
-            }
-            memcpy(out + o, h, 12 + fl);
-            if (removed || k->skipped) /* later messages move up one */
-                cs_put16(out + o + 4, (uint32_t)(cs_get16(h + 4) - 1));
-            o += 12 + fl;
-        }
-        if (o == ro + 13)
-            o = ro; /* nothing left in this record */
-        else
-            cs_put16(out + ro + 11, (uint32_t)(o - ro - 13));
-    }
-    k->skipped |= removed;
-    if (o > cap || o == 0)
-        return len;
-    memcpy(d, out, o);
-    return o;
+    return pki_rewrite_ex(d, len, cap, k->type, drop_body, NULL, &k->skipped);
 }
 
 static void run_skipping(tpair *p, skip_ctx *k, uint64_t seed) {
@@ -598,37 +562,32 @@ static void run_skipping(tpair *p, skip_ctx *k, uint64_t seed) {
     pair_run(p, 20000);
 }
 
-/* Flight 4 without Certificate: the client, waiting for the server's
- * Certificate, gets ServerKeyExchange -> unexpected_message. */
-static void test_skipped_server_certificate(void **state) {
+/* A flight without one message, the next taking its place -> the side
+ * waiting for it answers unexpected_message:
+ * - flight 4 without Certificate: the client gets ServerKeyExchange;
+ * - flight 4 without ServerKeyExchange: no ephemeral key, so no
+ *   CertificateRequest or ServerHelloDone may take its place;
+ * - flight 5 without the client's Certificate, though the server asked for
+ *   one (require_client_auth, the default): ClientKeyExchange comes first. */
+static void test_skipped_messages(void **state) {
     (void)state;
-    tpair p;
-    skip_ctx k = {CS_HT_CERTIFICATE, 1, 0};
-    run_skipping(&p, &k, 180);
-    expect_refused(&p.c, &p.s, COAPSEC_DTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected");
-    pair_free(&p);
-}
-
-/* Flight 4 without ServerKeyExchange: no ephemeral key, so no
- * CertificateRequest or ServerHelloDone may take its place. */
-static void test_skipped_server_key_exchange(void **state) {
-    (void)state;
-    tpair p;
-    skip_ctx k = {CS_HT_SERVER_KEY_EXCHANGE, 1, 0};
-    run_skipping(&p, &k, 181);
-    expect_refused(&p.c, &p.s, COAPSEC_DTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected");
-    pair_free(&p);
-}
-
-/* Flight 5 without the client's Certificate, though the server asked for
- * one (require_client_auth, the default): ClientKeyExchange comes first. */
-static void test_skipped_client_certificate(void **state) {
-    (void)state;
-    tpair p;
-    skip_ctx k = {CS_HT_CERTIFICATE, 0, 0};
-    run_skipping(&p, &k, 182);
-    expect_refused(&p.s, &p.c, COAPSEC_DTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected");
-    pair_free(&p);
+    static const struct {
+        uint8_t type;
+        int from_server;
+    } cases[] = {
+        {CS_HT_CERTIFICATE, 1},
+        {CS_HT_SERVER_KEY_EXCHANGE, 1},
+        {CS_HT_CERTIFICATE, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tpair p;
+        skip_ctx k = {cases[i].type, cases[i].from_server, 0};
+        run_skipping(&p, &k, 180 + i);
+        tnode *refuser = cases[i].from_server ? &p.c : &p.s;
+        tnode *other = cases[i].from_server ? &p.s : &p.c;
+        expect_refused(refuser, other, COAPSEC_DTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected");
+        pair_free(&p);
+    }
 }
 
 /* Flight 5 without CertificateVerify: a client that shows someone else's
@@ -681,9 +640,7 @@ int main(void) {
         cmocka_unit_test(test_bad_point_cke),
         cmocka_unit_test(test_bad_point_ske),
         cmocka_unit_test(test_bad_certificate_verify),
-        cmocka_unit_test(test_skipped_server_certificate),
-        cmocka_unit_test(test_skipped_server_key_exchange),
-        cmocka_unit_test(test_skipped_client_certificate),
+        cmocka_unit_test(test_skipped_messages),
         cmocka_unit_test(test_skipped_certificate_verify),
         cmocka_unit_test(test_no_common_suite),
     };
