@@ -9,6 +9,7 @@
  * acceptable (the PSK identity still configured with the same key, the raw
  * key still trusted, the certificate not expired).
  */
+#include "common/lpindex.h"
 #include "dtls/dtls_int.h"
 
 #define TK_NAME  16
@@ -236,12 +237,12 @@ static size_t sid_hash(const uint8_t *sid, size_t len) {
     uint64_t x = len;
     for (size_t i = 0; i < len && i < 8; i++)
         x = x << 8 ^ sid[i];
-    x ^= x >> 30; /* splitmix64's finaliser */
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return (size_t)x;
+    return (size_t)cs_mix64(x);
+}
+
+static size_t entry_hash(const void *owner, uint32_t ei) {
+    const coapsec_dtls_session *e = &((const coapsec_dtls_session_cache *)owner)->ent[ei];
+    return sid_hash(e->session_id, e->session_id_len);
 }
 
 static bool sid_is(const coapsec_dtls_session *e, const uint8_t *sid, size_t len) {
@@ -268,18 +269,8 @@ static void index_add(coapsec_dtls_session_cache *sc, size_t ei) {
     sc->index[h] = (uint32_t)(ei + 1);
 }
 
-/* Empty slot pos, pulling later members of its probe run back into it. */
 static void index_del(coapsec_dtls_session_cache *sc, size_t pos) {
-    size_t mask = sc->index_len - 1, hole = pos;
-    for (size_t j = (hole + 1) & mask; sc->index[j] != 0; j = (j + 1) & mask) {
-        const coapsec_dtls_session *e = &sc->ent[sc->index[j] - 1];
-        size_t home = sid_hash(e->session_id, e->session_id_len) & mask;
-        if (((j - home) & mask) >= ((j - hole) & mask)) { /* hole is on its probe path */
-            sc->index[hole] = sc->index[j];
-            hole = j;
-        }
-    }
-    sc->index[hole] = 0;
+    cs_lp_del(sc->index, sc->index_len, pos, entry_hash, sc);
 }
 
 void cs_cache_put(coapsec_dtls_session_cache *sc, const coapsec_dtls_session *s) {

@@ -9,15 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t mix64(uint64_t x) {
-    /* splitmix64 finaliser */
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
+#include "common/lpindex.h"
 
 static uint64_t load64(const uint8_t *p) {
     uint64_t v;
@@ -29,11 +21,11 @@ static uint32_t addr_hash(const cs_peer_table *t, const cs_sockaddr *a) {
     uint64_t h = t->seed;
     if (a->sa.sa_family == AF_INET6) {
         const uint8_t *ip = a->v6.sin6_addr.s6_addr;
-        h = mix64(h ^ load64(ip));
-        h = mix64(h ^ load64(ip + 8));
-        h = mix64(h ^ ((uint64_t)a->v6.sin6_port << 32) ^ a->v6.sin6_scope_id ^ (6ULL << 48));
+        h = cs_mix64(h ^ load64(ip));
+        h = cs_mix64(h ^ load64(ip + 8));
+        h = cs_mix64(h ^ ((uint64_t)a->v6.sin6_port << 32) ^ a->v6.sin6_scope_id ^ (6ULL << 48));
     } else {
-        h = mix64(h ^ ((uint64_t)a->v4.sin_addr.s_addr << 16) ^ a->v4.sin_port ^ (4ULL << 48));
+        h = cs_mix64(h ^ ((uint64_t)a->v4.sin_addr.s_addr << 16) ^ a->v4.sin_port ^ (4ULL << 48));
     }
     return (uint32_t)(h ^ (h >> 32));
 }
@@ -172,6 +164,11 @@ void cs_peers_bump_gen(cs_peer_table *t, uint32_t slot) {
         t->peers[slot].gen++;
 }
 
+static size_t slot_hash(const void *owner, uint32_t slot) {
+    const cs_peer_table *t = owner;
+    return addr_hash(t, &t->peers[slot].addr);
+}
+
 void cs_peers_remove(cs_peer_table *t, uint32_t slot) {
     if (slot >= t->cap || !t->peers[slot].in_use)
         return;
@@ -179,17 +176,7 @@ void cs_peers_remove(cs_peer_table *t, uint32_t slot) {
     uint32_t b = addr_hash(t, &t->peers[slot].addr) & mask;
     while (t->index[b] != slot + 1)
         b = (b + 1) & mask;
-    /* Backward-shift deletion: pull later members of the probe run into the hole. */
-    uint32_t hole = b;
-    for (uint32_t j = (hole + 1) & mask; t->index[j] != 0; j = (j + 1) & mask) {
-        uint32_t home = addr_hash(t, &t->peers[t->index[j] - 1].addr) & mask;
-        /* Move j into hole if its home is not within (hole, j] cyclically. */
-        if (((j - home) & mask) >= ((j - hole) & mask)) {
-            t->index[hole] = t->index[j];
-            hole = j;
-        }
-    }
-    t->index[hole] = 0;
+    cs_lp_del(t->index, t->hcap, b, slot_hash, t); /* backward shift */
 
     lru_unlink(t, slot);
     cs_peer *p = &t->peers[slot];

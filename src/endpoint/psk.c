@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lpindex.h"
 #include "crypto/crypto.h"
 #include "endpoint/ep_int.h"
 
@@ -169,20 +170,12 @@ const cs_cpsk_ent *cs_psk_client_for(const coapsec_endpoint *ep, const char *hos
  * full, backward-shift deletion) so that interning an identity costs the
  * same with a million distinct identities as with one. The hash is keyed
  * with the peer table's random seed. */
-static uint64_t pid_mix(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 static uint32_t pid_hash(const coapsec_endpoint *ep, const uint8_t *id, size_t len) {
-    uint64_t h = pid_mix(ep->peers.seed ^ len);
+    uint64_t h = cs_mix64(ep->peers.seed ^ len);
     for (size_t i = 0; i < len; i += 8) {
         uint64_t w = 0;
         memcpy(&w, id + i, len - i < 8 ? len - i : 8);
-        h = pid_mix(h ^ w);
+        h = cs_mix64(h ^ w);
     }
     return (uint32_t)h;
 }
@@ -207,17 +200,13 @@ static uint32_t pid_idx_find(const coapsec_endpoint *ep, const uint8_t *id, size
     return ep->npid_idx;
 }
 
+static size_t pid_entry_hash(const void *owner, uint32_t i) {
+    const coapsec_endpoint *ep = owner;
+    return pid_hash(ep, ep->pid[i].id, ep->pid[i].len);
+}
+
 static void pid_idx_del(coapsec_endpoint *ep, uint32_t pos) {
-    uint32_t mask = ep->npid_idx - 1, hole = pos;
-    for (uint32_t j = (hole + 1) & mask; ep->pid_idx[j]; j = (j + 1) & mask) {
-        const cs_pid_ent *e = &ep->pid[ep->pid_idx[j] - 1];
-        uint32_t home = pid_hash(ep, e->id, e->len) & mask;
-        if (((j - home) & mask) >= ((j - hole) & mask)) { /* hole is on its probe path */
-            ep->pid_idx[hole] = ep->pid_idx[j];
-            hole = j;
-        }
-    }
-    ep->pid_idx[hole] = 0;
+    cs_lp_del(ep->pid_idx, ep->npid_idx, pos, pid_entry_hash, ep);
 }
 
 /* Grow the pool (doubling, at most one entry per slot) and rebuild the index. */
